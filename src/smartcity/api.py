@@ -1,0 +1,14 @@
+"""Every module's routers, in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from smartcity.core.health import router as health_router
+
+
+def routers() -> list[APIRouter]:
+    """JSON API and HTML routers of every module, in mounting order."""
+    return [
+        health_router,
+    ]

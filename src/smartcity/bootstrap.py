@@ -1,0 +1,24 @@
+"""Bring a database to a usable state: migrate, then load reference data (idempotent)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from smartcity.core.db import Database
+from smartcity.core.migrate import upgrade
+
+Seeder = Callable[[Session], object]
+
+
+def reference_seeders() -> list[tuple[str, Seeder]]:
+    """Reference data every installation needs, by module (each seeder is idempotent)."""
+    return []
+
+
+def prepare_database(database: Database) -> None:
+    upgrade(database)
+    for _name, seed in reference_seeders():
+        with database.session() as session:
+            seed(session)

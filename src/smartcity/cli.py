@@ -1,0 +1,84 @@
+"""Command line: `smartcity --help`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from smartcity.config import get_settings
+
+app = typer.Typer(
+    help="Nền tảng thành phố thông minh TP.HCM — HCMC smart-city platform.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration and load reference data (safe to run again)."""
+    from smartcity.bootstrap import prepare_database
+    from smartcity.core.db import get_database
+
+    database = get_database()
+    with console.status("Migrating the database…"):
+        prepare_database(database)
+    where = database.engine.url.render_as_string(hide_password=True)
+    console.print(f"[green]Database ready[/green] ({where})")
+
+
+def _run_server(host: str, port: int, reload: bool = False) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "smartcity.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the platform (the database must already be migrated: `smartcity db upgrade`)."""
+    settings = get_settings()
+    _run_server(host or settings.host, port or settings.port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    var_dir: Annotated[
+        Path | None, typer.Option(help="Folder for the demo database and files.")
+    ] = None,
+) -> None:
+    """Start the whole platform on an embedded SQLite database, migrated on first start."""
+    if var_dir is not None:
+        os.environ["SMARTCITY_VAR_DIR"] = str(var_dir)
+        get_settings.cache_clear()
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    from smartcity.bootstrap import prepare_database
+    from smartcity.core.db import get_database
+
+    database = get_database()
+    with console.status("Preparing the demo database…"):
+        prepare_database(database)
+    console.print(f"[bold green]HCMC Smart City demo[/bold green] → http://{host}:{port}/")
+    _run_server(host, port)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,133 @@
+"""Render every error as problem+json for machines or as a page for people."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smartcity.core.errors import (
+    PROBLEM_JSON,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    SmartCityError,
+    ValidationFailed,
+)
+from smartcity.core.i18n import N_, gettext, language_of
+
+log = logging.getLogger(__name__)
+
+#: Paths that always answer in a machine format, whatever the Accept header says.
+MACHINE_PREFIXES = ("/api/", "/open311/", "/fhir/", "/tiles/", "/files/", "/healthz", "/readyz")
+
+HtmlRenderer = Callable[[Request, SmartCityError], Response]
+
+
+class MethodNotAllowed(SmartCityError):
+    status = 405
+    code = "method_not_allowed"
+    title = N_("Phương thức không được hỗ trợ")
+
+
+class InternalError(SmartCityError):
+    status = 500
+    code = "internal_error"
+    title = N_("Lỗi hệ thống")
+
+
+def wants_html(request: Request) -> bool:
+    if request.url.path.startswith(MACHINE_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _field_errors(exc: RequestValidationError, language: str) -> list[dict[str, Any]]:
+    fields = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        fields.append(
+            {
+                "field": ".".join(location[1:]) if len(location) > 1 else ".".join(location),
+                "in": location[0] if location else "body",
+                "message": error.get("msg", ""),
+                "type": error.get("type", ""),
+            }
+        )
+    return fields
+
+
+def install_error_handlers(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
+    def respond(request: Request, error: SmartCityError) -> Response:
+        if render_html is not None and wants_html(request):
+            return render_html(request, error)
+        headers = dict(error.headers)
+        headers["content-language"] = language_of(request)
+        return ProblemResponse(
+            error.problem(language_of(request), request.url.path),
+            status_code=error.status,
+            headers=headers,
+        )
+
+    @app.exception_handler(SmartCityError)
+    async def handle_domain_error(request: Request, exc: SmartCityError) -> Response:
+        return respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
+        language = language_of(request)
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return respond(
+                request,
+                BadRequest(
+                    N_("Nội dung JSON không đúng cú pháp."), extra={"code": "malformed_json"}
+                ),
+            )
+        fields = _field_errors(exc, language)
+        summary = "; ".join(f"{f['field'] or f['in']}: {f['message']}" for f in fields[:5])
+        error = ValidationFailed(
+            N_("Dữ liệu không hợp lệ: {summary}"), summary=summary, extra={"errors": fields}
+        )
+        return respond(request, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+        error: SmartCityError
+        if exc.status_code == 404:
+            error = NotFound(N_("Không có trang hoặc tài nguyên này."))
+        elif exc.status_code == 405:
+            error = MethodNotAllowed(
+                N_("Phương thức {method} không dùng được ở đây."), method=request.method
+            )
+        elif exc.status_code == 403:
+            error = Forbidden()
+        else:
+            error = SmartCityError(str(exc.detail))
+            error.status = exc.status_code  # type: ignore[misc]
+        error.headers.update(exc.headers or {})
+        return respond(request, error)
+
+    @app.exception_handler(Exception)
+    async def handle_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return respond(
+            request,
+            InternalError(N_("Đã có lỗi ngoài dự kiến; chúng tôi đã ghi lại để xử lý.")),
+        )
+
+
+__all__ = ["MACHINE_PREFIXES", "ProblemResponse", "gettext", "install_error_handlers", "wants_html"]

@@ -1,0 +1,55 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from smartcity import api
+from smartcity.config import Settings, get_settings
+from smartcity.core.db import Database, get_database, set_database
+from smartcity.core.error_handlers import install_error_handlers
+from smartcity.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from smartcity.models_registry import import_all_models
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Nền tảng thành phố thông minh mã nguồn mở cho TP. Hồ Chí Minh —
+open-source smart-city platform for Ho Chi Minh City.
+
+Errors are RFC 9457 `application/problem+json` documents with a stable `code`.
+Map data © OpenStreetMap contributors (ODbL).
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    import_all_models()
+    if database is not None:
+        set_database(database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        get_database()
+        yield
+
+    app = FastAPI(
+        title="HCMC Smart City Platform",
+        version="0.1.0",
+        description=DESCRIPTION,
+        license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in api.routers():
+        app.include_router(router)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,37 @@
+"""Alembic environment: every database (tests included) is built by these migrations."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from smartcity.core.db import Base, get_database
+from smartcity.models_registry import import_all_models
+
+import_all_models()
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    with get_database().engine.connect() as connection:
+        _run(connection)
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run against a database")
+run_migrations_online()

@@ -1,0 +1,13 @@
+"""Imports every module's tables so Alembic and the mappers see the whole schema."""
+
+from __future__ import annotations
+
+import importlib
+
+#: Every package that owns tables, in dependency order.
+MODEL_MODULES = ("smartcity.core.models",)
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
