@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from smartcity import api
 from smartcity.config import Settings, get_settings
+from smartcity.core.csrf import CsrfCookieMiddleware
 from smartcity.core.db import Database, get_database, set_database
 from smartcity.core.error_handlers import install_error_handlers
 from smartcity.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for router in api.routers():
         app.include_router(router)
+    app.add_middleware(CsrfCookieMiddleware, secure=settings.env == "production")
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
