@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 
 
@@ -11,4 +12,5 @@ def routers() -> list[APIRouter]:
     """JSON API and HTML routers of every module, in mounting order."""
     return [
         health_router,
+        files_router,
     ]

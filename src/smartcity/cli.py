@@ -80,5 +80,28 @@ def demo(
     _run_server(host, port)
 
 
+audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain: exits 1 and lists problems if any entry was edited or removed."""
+    from smartcity.core import audit
+    from smartcity.core.db import get_database
+
+    with get_database().session() as session, console.status("Verifying the audit chain…"):
+        report = audit.verify(session)
+    if report.ok:
+        console.print(f"[green]Audit log intact[/green]: {report.checked} entries verified.")
+        return
+    console.print(
+        f"[red]Audit log tampered[/red]: {len(report.problems)} problem(s) in {report.checked} entries"
+    )
+    for problem in report.problems:
+        console.print(f"  • {problem}")
+    raise typer.Exit(code=1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
