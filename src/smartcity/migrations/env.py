@@ -12,12 +12,21 @@ import_all_models()
 target_metadata = Base.metadata
 
 
+#: Tables that database extensions (PostGIS) create; not ours to manage.
+EXTENSION_TABLES = frozenset({"spatial_ref_sys", "geometry_columns", "geography_columns"})
+
+
+def _include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    return not (type_ == "table" and name in EXTENSION_TABLES)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
