@@ -32,6 +32,7 @@ from smartcity.core.db import begin_write, get_database
 from smartcity.core.errors import BadRequest, Conflict
 from smartcity.core.i18n import N_
 from smartcity.core.models import IdempotencyRecord
+from smartcity.core.schemas import PROBLEM_RESPONSES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_HEADER = "idempotency-key"
@@ -185,8 +186,10 @@ def purge_idempotency_records(session: Session) -> int:
 
 
 def api_router(**kwargs: Any) -> APIRouter:
-    """An APIRouter whose routes run in a request-owned transaction."""
-    return APIRouter(route_class=TransactionalRoute, **kwargs)
+    """An APIRouter whose routes run in a request-owned transaction and document the
+    problem+json error responses."""
+    responses = {**PROBLEM_RESPONSES, **kwargs.pop("responses", {})}
+    return APIRouter(route_class=TransactionalRoute, responses=responses, **kwargs)
 
 
 def get_session(request: Request) -> Session:
