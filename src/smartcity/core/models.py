@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.clock import utcnow
@@ -146,3 +156,15 @@ class StoredFile(Base):
     size: Mapped[int]
     original_name: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarOverride(Base):
+    """An official change to the working calendar the `holidays` package does not know yet
+    (an emergency day off, a one-off celebration, a changed make-up Saturday)."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(200))
+    source_document: Mapped[str | None] = mapped_column(String(200))
