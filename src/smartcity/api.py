@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
+from smartcity.core.tiles_endpoints import router as tiles_router
 
 
 def routers() -> list[APIRouter]:
@@ -13,4 +14,5 @@ def routers() -> list[APIRouter]:
     return [
         health_router,
         files_router,
+        tiles_router,
     ]
