@@ -32,7 +32,8 @@ class _LineLayer:
 def test_tile_of_a_point_contains_it() -> None:
     x, y = tiles.lonlat_to_tile(106.7, 10.775, 14)
     west, south, east, north = tiles.tile_bounds(14, x, y)
-    assert west <= 106.7 <= east and south <= 10.775 <= north
+    assert west <= 106.7 <= east
+    assert south <= 10.775 <= north
 
 
 def test_layer_tile_is_encoded_and_decodes_back(client: TestClient) -> None:
