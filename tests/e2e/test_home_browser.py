@@ -134,3 +134,38 @@ def test_api_docs_render_with_the_vendored_swagger_ui(
     page.wait_for_selector("#swagger-ui .information-container")
     assert "HCMC Smart City Platform" in page.locator("#swagger-ui").inner_text()
     assert errors == []
+
+
+def test_menu_and_language_switch_work_without_javascript(
+    browser: Browser, live_server: str
+) -> None:
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/flood")
+        page.locator("details.menu summary").click()
+        assert page.locator(".menu-list").get_by_role("link", name="Phản ánh").is_visible()
+        page.get_by_role("link", name="English").click()
+        page.wait_for_url(live_server + "/flood")
+        assert page.locator("h1").inner_text() == "Flooding"
+    finally:
+        context.close()
+
+
+def test_service_worker_serves_the_offline_page(browser: Browser, live_server: str) -> None:
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/")
+        page.wait_for_function(
+            "() => navigator.serviceWorker.ready.then(r => r.active && r.active.state === 'activated')"
+        )
+        page.reload()  # the page is now controlled by the worker
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        context.set_offline(True)
+        page.goto(live_server + "/reports")
+        assert page.locator("h1").inner_text() == "Không có kết nối mạng"
+        page.goto(live_server + "/")
+        assert page.locator("#ward-map").count() == 1  # the shell itself still opens
+    finally:
+        context.close()

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
+from fastapi import Request
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -18,8 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartcity import api
 from smartcity.core.db import Database
+from smartcity.core.errors import NotFound
 from smartcity.core.http import api_router
 from smartcity.main import create_app
+from smartcity.web.errors import render_error_page
 from smartcity.web.navigation import SECTIONS, placeholder_sections
 from smartcity.web.static import STATIC_DIR, static_url
 from smartcity.web.views import SHELL_ASSETS, safe_next
@@ -367,6 +370,31 @@ class TestErrorPages:
         assert response.headers["hx-reswap"] == "beforeend"
         assert 'class="toast toast-error" role="alert"' in response.text
         assert "<html" not in response.text
+
+    def test_unexpected_failure_gets_a_500_page_without_details(
+        self, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        broken = api_router(include_in_schema=False)
+
+        @broken.get("/broken")
+        def explode() -> None:
+            raise RuntimeError("secret internals")
+
+        shell_routers = api.routers()
+        monkeypatch.setattr(api, "routers", lambda: [*shell_routers, broken])
+        app = create_app(database=database)
+        with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+            response = client.get("/broken", headers=BROWSER)
+        assert response.status_code == 500
+        assert "Lỗi hệ thống" in response.text
+        assert "Thử lại sau ít phút" in response.text
+        assert "secret internals" not in response.text
+
+    def test_falls_back_to_a_bare_page_when_the_layout_cannot_render(self) -> None:
+        request = Request({"type": "http", "method": "GET", "path": "/x", "headers": []})
+        response = render_error_page(request, NotFound())  # no CSRF middleware: no layout
+        assert response.status_code == 404
+        assert "<h1>Không tìm thấy</h1>".encode() in response.body
 
 
 class TestContentSecurity:
