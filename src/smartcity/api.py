@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
+from smartcity.web.views import router as web_router
 
 
 def routers() -> list[APIRouter]:
@@ -15,4 +16,5 @@ def routers() -> list[APIRouter]:
         health_router,
         files_router,
         tiles_router,
+        web_router,
     ]

@@ -15,6 +15,9 @@ from smartcity.core.db import Database, get_database, set_database
 from smartcity.core.error_handlers import install_error_handlers
 from smartcity.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from smartcity.models_registry import import_all_models
+from smartcity.web.errors import render_error_page
+from smartcity.web.static import STATIC_PREFIX, static_files
+from smartcity.web.views import coming_soon_router
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +46,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version="0.1.0",
         description=DESCRIPTION,
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
-        docs_url="/api/docs",
+        docs_url=None,  # served by smartcity.web from vendored Swagger UI (CSP, offline)
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, render_html=render_error_page)
     for router in api.routers():
         app.include_router(router)
+    # Last: "coming" pages for modules whose own pages are not mounted yet.
+    app.include_router(coming_soon_router)
+    app.mount(STATIC_PREFIX, static_files(), name="static")
     app.add_middleware(CsrfCookieMiddleware, secure=settings.env == "production")
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -4,6 +4,8 @@ Templates live in ``smartcity/<module>/templates/<module>/...`` (the web shell's
 ``smartcity/web/templates``) and extend ``base.html``.  Every render gets:
 ``request``, ``lang``, ``_`` (gettext for the request's language), ``csrf_token``,
 ``user`` (the signed-in user or None, filled by ``request.state.user``) and ``settings``.
+Globals for every template: ``static_url(path)`` (cache-busting URL of a file under
+``web/static``) and ``sections`` (the primary navigation, see ``web.navigation``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from starlette.responses import HTMLResponse
 from smartcity.config import get_settings
 from smartcity.core.csrf import csrf_token
 from smartcity.core.i18n import gettext, language_of
+from smartcity.web.navigation import SECTIONS
+from smartcity.web.static import static_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +40,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.globals.update(static_url=static_url, sections=SECTIONS)
 templates = Jinja2Templates(env=environment)
 
 
