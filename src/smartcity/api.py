@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
+from smartcity.places.endpoints import router as places_router
 from smartcity.web.views import router as web_router
 
 
@@ -17,4 +18,5 @@ def routers() -> list[APIRouter]:
         files_router,
         tiles_router,
         web_router,
+        places_router,
     ]

@@ -8,13 +8,16 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
 from smartcity.core.migrate import upgrade
+from smartcity.places.service import places as places_service
 
 Seeder = Callable[[Session], object]
 
 
 def reference_seeders() -> list[tuple[str, Seeder]]:
     """Reference data every installation needs, by module (each seeder is idempotent)."""
-    return []
+    return [
+        ("places", places_service.seed),
+    ]
 
 
 def prepare_database(database: Database) -> None:

@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+import_app = typer.Typer(help="Load data files into the platform.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 console = Console()
 
 
@@ -30,6 +32,41 @@ def db_upgrade() -> None:
         prepare_database(database)
     where = database.engine.url.render_as_string(hide_password=True)
     console.print(f"[green]Database ready[/green] ({where})")
+
+
+@import_app.command("wards")
+def import_wards(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection.")
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Where the boundaries come from (default: file name).")
+    ] = None,
+) -> None:
+    """Attach ward boundary polygons, matched by code or name (all or nothing)."""
+    from smartcity.core.db import get_database
+    from smartcity.core.i18n import gettext
+    from smartcity.places.errors import BoundaryImportFailed
+    from smartcity.places.service import places as places_service
+
+    language = get_settings().default_language
+    try:
+        with (
+            console.status(f"Importing ward boundaries from {file.name}…"),
+            get_database().session() as session,
+        ):
+            report = places_service.import_boundaries(session, path=file, source=source)
+    except BoundaryImportFailed as exc:
+        console.print(f"[red]{gettext(exc.title, language)}[/red]: {exc.detail(language)}")
+        console.print("Nothing was changed.")
+        raise typer.Exit(code=1) from exc
+    console.print(
+        f"[green]{report.wards_updated} wards updated[/green] from {report.matched_features} "
+        f"of {report.features} features (source: {report.source}); "
+        f"{report.skipped} skipped (city outline), {len(report.unmatched)} unmatched."
+    )
+    for name in report.unmatched:
+        console.print(f"  unmatched: {name}")
 
 
 def _run_server(host: str, port: int, reload: bool = False) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 
 #: Every package that owns tables, in dependency order.
-MODEL_MODULES = ("smartcity.core.models",)
+MODEL_MODULES = (
+    "smartcity.core.models",
+    "smartcity.places.models",
+)
 
 
 def import_all_models() -> None:

@@ -1,7 +1,7 @@
 """core calendar overrides
 
 Revision ID: 0002_calendar
-Revises: 0001_core
+Revises: 0002_places
 Create Date: 2026-11-28 11:13:15.315360
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_calendar"
-down_revision: str | Sequence[str] | None = "0001_core"
+down_revision: str | Sequence[str] | None = "0002_places"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
