@@ -78,7 +78,9 @@ def grid(width: int, height: int) -> tuple[int, npt.NDArray[np.int32], npt.NDArr
     return width * height, tail, head
 
 
-def grid_coordinates(width: int, height: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def grid_coordinates(
+    width: int, height: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     ids = np.arange(width * height)
     return 106.7 + (ids % width) * 0.001, 10.78 + (ids // width) * 0.001
 

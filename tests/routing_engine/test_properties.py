@@ -66,7 +66,9 @@ def test_cost_equals_dijkstra_after_full_and_partial_customisation(
     if len(tail) == 0:
         return
     rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
-    changed = rng.choice(len(tail), size=min(len(tail), data.draw(st.integers(1, 8))), replace=False)
+    changed = rng.choice(
+        len(tail), size=min(len(tail), data.draw(st.integers(1, 8))), replace=False
+    )
     new = rng.integers(0, 80, len(changed)).astype(np.int64)
     new[rng.random(len(changed)) < 0.3] = CLOSED
     weight = weight.copy()
@@ -116,5 +118,6 @@ def test_cost_equals_turn_aware_dijkstra_with_random_bans(
             assert route.cost_ms == expected, (source, target)
             assert_valid_path(route.arcs, tail, head, weight, source, target, route.cost_ms)
             assert not any(
-                (int(a), int(b)) in banned for a, b in zip(route.arcs[:-1], route.arcs[1:], strict=True)
+                (int(a), int(b)) in banned
+                for a, b in zip(route.arcs[:-1], route.arcs[1:], strict=True)
             )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from routing_engine_reference import assert_valid_path, dijkstra_costs
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from routing_engine_reference import assert_valid_path, dijkstra_costs
 
 from smartcity.routing_engine.engine import Engine
 from smartcity.routing_engine.synthetic import road_like_grid
@@ -36,7 +36,11 @@ def engine() -> Engine:
 
 def all_costs(source: int) -> list[float]:
     return dijkstra_costs(
-        GRAPH.node_count, GRAPH.tail.tolist(), GRAPH.head.tolist(), GRAPH.travel_time_ms.tolist(), source
+        GRAPH.node_count,
+        GRAPH.tail.tolist(),
+        GRAPH.head.tolist(),
+        GRAPH.travel_time_ms.tolist(),
+        source,
     )
 
 
@@ -52,7 +56,13 @@ def test_single_pair_matches_dijkstra_and_path_is_consistent(engine: Engine) -> 
             assert route is not None
             assert route.cost_ms == costs[target]
             assert_valid_path(
-                route.arcs, GRAPH.tail, GRAPH.head, GRAPH.travel_time_ms, source, target, route.cost_ms
+                route.arcs,
+                GRAPH.tail,
+                GRAPH.head,
+                GRAPH.travel_time_ms,
+                source,
+                target,
+                route.cost_ms,
             )
 
 
@@ -68,7 +78,10 @@ def test_weighted_sources_and_targets_pick_the_cheapest_combination(engine: Engi
     assert route.cost_ms == expected[0]
     assert (route.source_node, route.target_node) == expected[1:]
     path_cost = int(GRAPH.travel_time_ms[route.arcs].sum())
-    assert path_cost + dict(sources)[route.source_node] + dict(targets)[route.target_node] == route.cost_ms
+    assert (
+        path_cost + dict(sources)[route.source_node] + dict(targets)[route.target_node]
+        == route.cost_ms
+    )
 
 
 def test_source_equal_to_target_is_free(engine: Engine) -> None:

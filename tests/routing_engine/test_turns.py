@@ -20,7 +20,7 @@ CAR, MOTORBIKE = 1, 2
 
 
 def arc(tail: int, head: int) -> int:
-    return int(np.flatnonzero((TAIL == tail) & (HEAD == head))[0])
+    return int(np.flatnonzero((tail == TAIL) & (head == HEAD))[0])
 
 
 def restriction(from_arc: int, to_arc: int, *, only: bool, access: int = 0xFF) -> Restrictions:

@@ -88,9 +88,9 @@ def build_cch(node_count: int, tail: IntArray, head: IntArray, order: IntArray) 
     input_is_up = rank_tail < rank_head
     carried = np.flatnonzero(input_cch_arc >= 0).astype(np.int32)
     by_arc = carried[np.argsort(input_cch_arc[carried], kind="stable")]
-    cch_input_first = np.searchsorted(
-        input_cch_arc[by_arc], np.arange(len(up_head) + 1)
-    ).astype(np.int32)
+    cch_input_first = np.searchsorted(input_cch_arc[by_arc], np.arange(len(up_head) + 1)).astype(
+        np.int32
+    )
     return CCH(
         order=order,
         rank=rank,
@@ -191,7 +191,9 @@ def _enumerate_triangles(
                     triangle_first[pointer + 1] += 1
 
 
-def _lower_triangles(up_first_out: IntArray, up_head: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+def _lower_triangles(
+    up_first_out: IntArray, up_head: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
     arc_count = len(up_head)
     counts = np.zeros(arc_count + 1, dtype=np.int32)
     empty = np.zeros(0, dtype=np.int32)
@@ -215,7 +217,9 @@ def _upper_lists(
     return upper_first, tops[by_lower].astype(np.int32)
 
 
-def _find_arcs(up_first_out: IntArray, up_head: IntArray, low: IntArray, high: IntArray) -> IntArray:
+def _find_arcs(
+    up_first_out: IntArray, up_head: IntArray, low: IntArray, high: IntArray
+) -> IntArray:
     """CCH arc joining each (low, high) rank pair (binary search in the low node's row)."""
     result = np.full(len(low), -1, dtype=np.int32)
     _find_arcs_kernel(up_first_out, up_head, low, high, result)

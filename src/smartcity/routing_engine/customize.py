@@ -17,8 +17,8 @@ from smartcity.routing_engine.cch import CCH
 WeightArray = npt.NDArray[np.int64]
 IntArray = npt.NDArray[np.int32]
 
-INF_WEIGHT = np.int64(2**60)  # sums of two stay below 2**63
-ORIGINAL_ARC_UNSET = np.int64(-(2**62))  # "via" of an arc with no finite weight yet
+INF_WEIGHT = 2**60  # sums of two stay below 2**63
+ORIGINAL_ARC_UNSET = -(2**62)  # "via" of an arc with no finite weight yet
 
 
 class Metric:
@@ -62,15 +62,24 @@ class Metric:
         self.input_weight[arcs] = weights
         c = self.cch
         touched_cch = c.input_cch_arc[arcs]
-        return int(
-            _customize_partial(
+        recomputed: int = _customize_partial(
                 touched_cch[touched_cch >= 0].astype(np.int64),
-                c.triangle_first, c.triangle_low_tail, c.triangle_low_head,
-                c.upper_first, c.upper_top,
-                c.cch_input_first, c.cch_input_arc, c.input_is_up, self.input_weight,
-                self.up_weight, self.down_weight, self.up_via, self.down_via, self._dirty,
-            )  # fmt: skip
-        )
+                c.triangle_first,
+                c.triangle_low_tail,
+                c.triangle_low_head,
+                c.upper_first,
+                c.upper_top,
+                c.cch_input_first,
+                c.cch_input_arc,
+                c.input_is_up,
+                self.input_weight,
+                self.up_weight,
+                self.down_weight,
+                self.up_via,
+                self.down_via,
+                self._dirty,
+        )  # fmt: skip
+        return recomputed
 
 
 def normalise_weights(weight_ms: npt.ArrayLike, expected: int) -> WeightArray:
@@ -111,31 +120,31 @@ def _recompute_arc(
     via_down = ORIGINAL_ARC_UNSET
     for k in range(cch_input_first[arc], cch_input_first[arc + 1]):
         a = cch_input_arc[k]
-        w = input_weight[a]
+        w = int(input_weight[a])
         if input_is_up[a]:
             if w < best_up:
                 best_up = w
-                via_up = -1 - a
+                via_up = -1 - int(a)
         elif w < best_down:
             best_down = w
-            via_down = -1 - a
+            via_down = -1 - int(a)
     for t in range(triangle_first[arc], triangle_first[arc + 1]):
         i = low_tail[t]  # (z, x)
         j = low_head[t]  # (z, y)
-        candidate = down_weight[i] + up_weight[j]  # x -> z -> y
+        candidate = int(down_weight[i] + up_weight[j])  # x -> z -> y
         if candidate < best_up:
             best_up = candidate
-            via_up = t
-        candidate = down_weight[j] + up_weight[i]  # y -> z -> x
+            via_up = int(t)
+        candidate = int(down_weight[j] + up_weight[i])  # y -> z -> x
         if candidate < best_down:
             best_down = candidate
-            via_down = t
+            via_down = int(t)
     changed = best_up != up_weight[arc] or best_down != down_weight[arc]
     up_weight[arc] = best_up
     down_weight[arc] = best_down
     up_via[arc] = via_up
     down_via[arc] = via_down
-    return changed
+    return bool(changed)
 
 
 @numba.njit(cache=True)

@@ -49,7 +49,9 @@ class Engine:
         self.expanded = expanded
         self.cch = cch
         self.timings = BuildTimings()
-        input_node_count = int(np.count_nonzero(expanded.node_origin == np.arange(len(expanded.node_origin))))
+        input_node_count = int(
+            np.count_nonzero(expanded.node_origin == np.arange(len(expanded.node_origin)))
+        )
         self.input_node_count = input_node_count
         # Targets must accept arrival at any copy of a split node.
         copy_origin = expanded.node_origin[input_node_count:]
@@ -133,14 +135,10 @@ class Engine:
         """Node id to use as a source after travelling ``arc_id`` (keeps its turn bans)."""
         return int(self._arc_end[arc_id])
 
-    def route(
-        self, sources: list[tuple[int, int]], targets: list[tuple[int, int]]
-    ) -> Route | None:
+    def route(self, sources: list[tuple[int, int]], targets: list[tuple[int, int]]) -> Route | None:
         """Cheapest route from any (node, offset_ms) source to any target, or None."""
         expanded_targets = [
-            (copy, offset)
-            for node, offset in targets
-            for copy in self._arrival_nodes(node)
+            (copy, offset) for node, offset in targets for copy in self._arrival_nodes(node)
         ]
         result = self.query.run(sources, expanded_targets)
         if result is None:
@@ -199,4 +197,3 @@ class Engine:
         # The first expanded copy of an input arc is the one leaving its real tail.
         arc_end[has_copy] = self.expanded.head[self._expanded_of_input[first_copy[has_copy]]]
         return arc_end
-

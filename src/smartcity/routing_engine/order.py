@@ -51,7 +51,9 @@ def nested_dissection_order(
     y = np.asarray(lat, dtype=np.float64)
     local_id = np.full(node_count, -1, dtype=np.int64)
     parts: list[IntArray] = []
-    _dissect(np.arange(node_count, dtype=np.int32), edge_u, edge_v, x, y, local_id, leaf_size, parts)
+    _dissect(
+        np.arange(node_count, dtype=np.int32), edge_u, edge_v, x, y, local_id, leaf_size, parts
+    )
     order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
     assert len(order) == node_count
     return order.astype(np.int32)
@@ -76,9 +78,7 @@ def _dissect(
     lu = local_id[edge_u]
     lv = local_id[edge_v]
 
-    adjacency = csr_matrix(
-        (np.ones(len(lu), dtype=np.int8), (lu, lv)), shape=(count, count)
-    )
+    adjacency = csr_matrix((np.ones(len(lu), dtype=np.int8), (lu, lv)), shape=(count, count))
     component_count, labels = connected_components(adjacency, directed=False)
     if component_count > 1:
         # Independent parts need no separator; order each one on its own.
@@ -134,7 +134,9 @@ def _best_bisection(
         np.add.at(delta, hi + 1, -1)
         cut = np.cumsum(delta)
         window = cut[low_k : high_k + 1]
-        k = low_k + int(np.argmin(window + np.abs(np.arange(low_k, high_k + 1) - count / 2) / count))
+        k = low_k + int(
+            np.argmin(window + np.abs(np.arange(low_k, high_k + 1) - count / 2) / count)
+        )
         score = (int(cut[k]), abs(k - count / 2))
         if best is None or score < (best[0], best[1]):
             best = (score[0], score[1], by_position, k)
@@ -167,7 +169,7 @@ def _min_vertex_separator(
     # Alternating search from unmatched left vertices; cover = (L not reached) + (R reached).
     reached_left = ~matched
     reached_right = np.zeros(len(right_ids), dtype=np.bool_)
-    frontier = list(np.flatnonzero(reached_left))
+    frontier: list[int] = np.flatnonzero(reached_left).tolist()
     indptr, indices = bipartite.indptr, bipartite.indices
     while frontier:
         next_frontier: list[int] = []
@@ -221,7 +223,9 @@ def _inertial_flow_cut(
         residual.data[residual.data < 0] = 0
         residual.eliminate_zeros()
         reached = np.zeros(2 * count + 2, dtype=np.bool_)
-        reached[breadth_first_order(residual, source, directed=True, return_predecessors=False)] = True
+        reached[breadth_first_order(residual, source, directed=True, return_predecessors=False)] = (
+            True
+        )
         separator = reached[:count] & ~reached[count : 2 * count]
         left = reached[:count] & ~separator
         best = (int(flow.flow_value), left, separator)

@@ -216,4 +216,4 @@ def _etree_query(
         backward[v] = INF_WEIGHT
         backward_pred[v] = -1
         backward_seen[v] = False
-    return best, arcs, source_node, target_node
+    return int(best), arcs, int(source_node), int(target_node)

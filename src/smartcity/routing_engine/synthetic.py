@@ -61,9 +61,7 @@ def road_like_grid(
     dx = (lon[head] - lon[tail]) * np.cos(np.deg2rad(lat[tail])) * _METRES_PER_DEGREE
     dy = (lat[head] - lat[tail]) * _METRES_PER_DEGREE
     length_m = np.hypot(dx, dy)
-    speed_kmh = np.concatenate(
-        [rng.choice([20.0, 30.0, 40.0, 50.0], size=len(edges)), np.zeros(0)]
-    )
+    speed_kmh = np.concatenate([rng.choice([20.0, 30.0, 40.0, 50.0], size=len(edges)), np.zeros(0)])
     speed_kmh = np.concatenate([speed_kmh, speed_kmh[two_way]])
     travel_time_ms = np.maximum(1, np.rint(length_m / (speed_kmh / 3.6) * 1000)).astype(np.int64)
     return SyntheticGraph(

@@ -115,10 +115,7 @@ def expand_turns(
     for arc in restricted_arcs:
         via = int(head[arc])
         exits = sorted_ids[first[via] : first[via + 1]]
-        if arc in only_exit:
-            allowed = exits[np.isin(exits, list(only_exit[arc]))]
-        else:
-            allowed = exits
+        allowed = exits[np.isin(exits, list(only_exit[arc]))] if arc in only_exit else exits
         if arc in banned:
             allowed = allowed[~np.isin(allowed, list(banned[arc]))]
         out_tail.append(np.full(len(allowed), copy_of_arc[arc], dtype=np.int32))
