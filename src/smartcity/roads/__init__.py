@@ -1,0 +1,1 @@
+"""Road network import and the synthetic city used when no OSM extract is at hand."""
