@@ -8,7 +8,8 @@ after the commit (see ``core.events``).
 ``Idempotency-Key`` on a POST: the first successful response is stored in the same
 transaction as whatever the request created; a retry with the same key (and the same
 body) gets that response back and creates nothing.  The same key with a different body
-is an error.
+is an error.  A response marked ``Cache-Control: no-store`` (it carries a secret) is
+never stored, so such requests are not replayed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.config import get_settings
 from smartcity.core.clock import utcnow
 from smartcity.core.db import begin_write, get_database
-from smartcity.core.errors import BadRequest, Conflict
+from smartcity.core.errors import BadRequest, Conflict, SmartCityError
 from smartcity.core.i18n import N_
 from smartcity.core.models import IdempotencyRecord
 
@@ -56,6 +57,27 @@ def credential_scope(request: Request) -> str:
         or "anonymous"
     )
     return hashlib.sha256(credential.encode()).hexdigest()
+
+
+#: ``Session.info`` flag set by :func:`keep_writes_on_error`.
+_KEEP_ON_ERROR = "smartcity.keep_writes_on_error"
+
+
+def keep_writes_on_error(session: Session) -> None:
+    """Commit this request's writes even if it ends in an expected error (4xx).
+
+    For records that must outlive the refusal they explain, e.g. a failed-login counter
+    and its audit entry.  Unexpected exceptions still roll everything back.
+    """
+    session.info[_KEEP_ON_ERROR] = True
+
+
+def _end_failed(session: Session, error: BaseException | None) -> None:
+    expected = error is None or isinstance(error, SmartCityError)
+    if expected and session.info.get(_KEEP_ON_ERROR):
+        session.commit()
+    else:
+        session.rollback()
 
 
 def _open_session(request: Request) -> Session:
@@ -113,10 +135,10 @@ class TransactionalRoute(APIRoute):
                 if response.status_code < 400:
                     await run_in_threadpool(session.commit)
                 else:
-                    await run_in_threadpool(session.rollback)
+                    await run_in_threadpool(_end_failed, session, None)
                 return response
-            except BaseException:
-                await run_in_threadpool(session.rollback)
+            except BaseException as error:
+                await run_in_threadpool(_end_failed, session, error)
                 raise
             finally:
                 await run_in_threadpool(session.close)
@@ -143,7 +165,11 @@ async def _handle_idempotent(
         response = await handle(request)
         body = getattr(response, "body", None)
         if response.status_code >= 400 or not isinstance(body, bytes):
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_end_failed, session, None)
+            return response
+        if "no-store" in response.headers.get("cache-control", ""):
+            # The body holds a secret (a token, a new API key): never keep it for replay.
+            await run_in_threadpool(session.commit)
             return response
         record = IdempotencyRecord(
             scope=scope,
@@ -164,8 +190,8 @@ async def _handle_idempotent(
                 raise
             return _replay(winner)
         return response
-    except BaseException:
-        await run_in_threadpool(session.rollback)
+    except BaseException as error:
+        await run_in_threadpool(_end_failed, session, error)
         raise
     finally:
         await run_in_threadpool(session.close)
