@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Annotated
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI
@@ -450,6 +452,24 @@ class TestLoginThrottle:
                 "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
             )
             assert response.status_code == 200
+
+    def test_parallel_failures_are_counted_exactly(self, live_server: str) -> None:
+        """Concurrent attempts on one account: each is counted once, none ends in a 500
+        (SQLite writers queue for the lock in the thread pool, not on the event loop)."""
+        email = unique_email("race")
+        attempts = 3 * get_settings().login_max_failures
+
+        def attempt(_: int) -> int:
+            return httpx.post(
+                f"{live_server}/api/v1/auth/token",
+                json={"email": email, "password": "wrong-password"},
+                timeout=30,
+            ).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = sorted(pool.map(attempt, range(attempts)))
+        allowed = get_settings().login_max_failures - 1
+        assert statuses == [401] * allowed + [429] * (attempts - allowed)
 
     def test_success_and_failure_are_audited(self, database: Database, client: TestClient) -> None:
         user = make_user(database)

@@ -81,6 +81,8 @@ def _end_failed(session: Session, error: BaseException | None) -> None:
 
 
 def _open_session(request: Request) -> Session:
+    # Runs in the thread pool: on SQLite a writer may wait here for the write lock, and
+    # waiting on the event loop would stop the lock holder from ever committing.
     session = get_database().sessionmaker()
     if request.method not in SAFE_METHODS:
         begin_write(session)
@@ -129,7 +131,7 @@ class TransactionalRoute(APIRoute):
             key = request.headers.get(IDEMPOTENCY_HEADER) if request.method == "POST" else None
             if key is not None:
                 return await _handle_idempotent(request, key, handle)
-            session = _open_session(request)
+            session = await run_in_threadpool(_open_session, request)
             try:
                 response = await handle(request)
                 if response.status_code < 400:
@@ -153,7 +155,7 @@ async def _handle_idempotent(
         raise BadRequest(N_("Idempotency-Key phải gồm 1–255 ký tự in được."))
     scope = credential_scope(request)
     fingerprint = _request_fingerprint(request, await request.body())
-    session = _open_session(request)
+    session = await run_in_threadpool(_open_session, request)
     try:
         previous = await run_in_threadpool(_find_record, session, scope, key)
         if previous is not None:
