@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smartcity.accounts.endpoints import router as accounts_api_router
+from smartcity.accounts.views import router as accounts_pages_router
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
@@ -19,4 +21,6 @@ def routers() -> list[APIRouter]:
         tiles_router,
         web_router,
         places_router,
+        accounts_api_router,
+        accounts_pages_router,
     ]

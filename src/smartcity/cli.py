@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from smartcity.config import get_settings
+from smartcity.core.errors import SmartCityError
+from smartcity.core.models import Role
 
 app = typer.Typer(
     help="Nền tảng thành phố thông minh TP.HCM — HCMC smart-city platform.", no_args_is_help=True
@@ -18,6 +22,8 @@ db_app = typer.Typer(help="Database tasks.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 import_app = typer.Typer(help="Load data files into the platform.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+users_app = typer.Typer(help="User accounts and API keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 console = Console()
 
 
@@ -67,6 +73,106 @@ def import_wards(
     )
     for name in report.unmatched:
         console.print(f"  unmatched: {name}")
+
+
+def _fail(error: SmartCityError) -> NoReturn:
+    console.print(f"[red]{escape(error.detail(get_settings().default_language))}[/red]")
+    raise typer.Exit(1)
+
+
+def _ward_codes(value: str) -> list[int]:
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter("ward codes are numbers separated by commas") from None
+
+
+PasswordOption = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        confirmation_prompt=True,
+        hide_input=True,
+        help="Password (at least 10 characters); asked for when not given, "
+        "which keeps it out of the shell history.",
+    ),
+]
+
+
+@users_app.command("create-admin")
+def users_create_admin(
+    email: Annotated[str, typer.Option(help="E-mail the administrator signs in with.")],
+    password: PasswordOption,
+    full_name: Annotated[str, typer.Option(help="Name shown in the interface.")] = "Quản trị viên",
+) -> None:
+    """Create an administrator account."""
+    users_create(email=email, password=password, full_name=full_name, role=Role.admin)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="E-mail the user signs in with.")],
+    password: PasswordOption,
+    full_name: Annotated[str, typer.Option(help="Name shown in the interface.")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")] = Role.citizen,
+    agency: Annotated[str | None, typer.Option(help="Officers: code of their agency.")] = None,
+    wards: Annotated[
+        str, typer.Option(help="Officers: ward codes they act on, e.g. 26734,26737.")
+    ] = "",
+    hospital: Annotated[
+        str | None, typer.Option(help="Clinicians: code of their hospital.")
+    ] = None,
+) -> None:
+    """Create an account with any role (officers need --agency and --wards)."""
+    from smartcity.accounts.service import accounts
+    from smartcity.core.db import get_database
+
+    try:
+        with get_database().session() as session:
+            user = accounts.create_user(
+                session,
+                email=email,
+                full_name=full_name,
+                password=password,
+                role=role,
+                agency_code=agency,
+                ward_codes=_ward_codes(wards),
+                hospital_code=hospital,
+                actor="cli",
+            )
+            summary = f"{user.email} ({user.role.value}, id {user.id})"
+    except SmartCityError as error:
+        _fail(error)
+    console.print(f"[green]Account created[/green]: {escape(summary)}")
+
+
+@users_app.command("api-key")
+def users_api_key(
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. the sensor gateway.")],
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated scopes, e.g. traffic:ingest,flood:ingest.")
+    ],
+) -> None:
+    """Create an API key and print it once (only its hash is kept)."""
+    from smartcity.accounts.schemas import ApiKeyCreate
+    from smartcity.accounts.service import accounts
+    from smartcity.core.db import get_database
+
+    try:
+        data = ApiKeyCreate(name=name, scopes=[s.strip() for s in scopes.split(",") if s.strip()])
+    except ValidationError as error:
+        raise typer.BadParameter(str(error)) from None
+    try:
+        with get_database().session() as session:
+            created = accounts.create_api_key(session, data=data, creator=None)
+    except SmartCityError as error:
+        _fail(error)
+    console.print(
+        f"API key [bold]{escape(created.name)}[/bold] (id {created.id}), scopes: "
+        f"{escape(', '.join(created.scopes))}"
+    )
+    console.print("Store it now; it will not be shown again:")
+    typer.echo(created.key)
 
 
 def _run_server(host: str, port: int, reload: bool = False) -> None:

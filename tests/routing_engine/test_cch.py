@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from routing_engine_reference import grid, grid_coordinates
 
 from smartcity.routing_engine.cch import CCH, build_cch
 from smartcity.routing_engine.customize import INF_WEIGHT, Metric
 from smartcity.routing_engine.engine import Engine
 from smartcity.routing_engine.order import nested_dissection_order
 from smartcity.routing_engine.synthetic import road_like_grid
+from support.routing_reference import grid, grid_coordinates
 
 
 def grid_cch(width: int = 12, height: int = 10) -> tuple[CCH, np.ndarray, np.ndarray]:

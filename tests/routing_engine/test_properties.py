@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from routing_engine_reference import CLOSED, assert_valid_path, dijkstra_costs, turn_aware_cost
 
 from smartcity.routing_engine.engine import Engine
 from smartcity.routing_engine.turns import Restrictions
+from support.routing_reference import CLOSED, assert_valid_path, dijkstra_costs, turn_aware_cost
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from routing_engine_reference import assert_valid_path, dijkstra_costs
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from smartcity.routing_engine.engine import Engine
 from smartcity.routing_engine.synthetic import road_like_grid
+from support.routing_reference import assert_valid_path, dijkstra_costs
 
 GRAPH = road_like_grid(18, 16, seed=21)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, Route
 
 from smartcity.core.errors import (
     PROBLEM_JSON,
@@ -70,6 +71,26 @@ def _field_errors(exc: RequestValidationError, language: str) -> list[dict[str, 
     return fields
 
 
+def _all_routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:
+    """Routes of the app, looking inside included routers (FastAPI includes them lazily)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from _all_routes(inner.routes)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (a partial match is a path match)."""
+    methods: set[str] = set()
+    for route in _all_routes(request.app.router.routes):
+        if route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods.update(route.methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
     def respond(request: Request, error: SmartCityError) -> Response:
         if render_html is not None and wants_html(request):
@@ -113,12 +134,17 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer | None = None
             error = MethodNotAllowed(
                 N_("Phương thức {method} không dùng được ở đây."), method=request.method
             )
+            # Several routes may share the path (GET list, POST create): allow them all.
+            allowed = _allowed_methods(request)
+            if allowed:
+                error.headers["Allow"] = ", ".join(allowed)
         elif exc.status_code == 403:
             error = Forbidden()
         else:
             error = SmartCityError(str(exc.detail))
             error.status = exc.status_code  # type: ignore[misc]
-        error.headers.update(exc.headers or {})
+        for name, value in (exc.headers or {}).items():
+            error.headers.setdefault(name, value)
         return respond(request, error)
 
     @app.exception_handler(Exception)

@@ -8,7 +8,8 @@ after the commit (see ``core.events``).
 ``Idempotency-Key`` on a POST: the first successful response is stored in the same
 transaction as whatever the request created; a retry with the same key (and the same
 body) gets that response back and creates nothing.  The same key with a different body
-is an error.
+is an error.  A response marked ``Cache-Control: no-store`` (it carries a secret) is
+never stored, so such requests are not replayed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.config import get_settings
 from smartcity.core.clock import utcnow
 from smartcity.core.db import begin_write, get_database
-from smartcity.core.errors import BadRequest, Conflict
+from smartcity.core.errors import BadRequest, Conflict, SmartCityError
 from smartcity.core.i18n import N_
 from smartcity.core.models import IdempotencyRecord
 from smartcity.core.schemas import PROBLEM_RESPONSES
@@ -59,7 +60,30 @@ def credential_scope(request: Request) -> str:
     return hashlib.sha256(credential.encode()).hexdigest()
 
 
+#: ``Session.info`` flag set by :func:`keep_writes_on_error`.
+_KEEP_ON_ERROR = "smartcity.keep_writes_on_error"
+
+
+def keep_writes_on_error(session: Session) -> None:
+    """Commit this request's writes even if it ends in an expected error (4xx).
+
+    For records that must outlive the refusal they explain, e.g. a failed-login counter
+    and its audit entry.  Unexpected exceptions still roll everything back.
+    """
+    session.info[_KEEP_ON_ERROR] = True
+
+
+def _end_failed(session: Session, error: BaseException | None) -> None:
+    expected = error is None or isinstance(error, SmartCityError)
+    if expected and session.info.get(_KEEP_ON_ERROR):
+        session.commit()
+    else:
+        session.rollback()
+
+
 def _open_session(request: Request) -> Session:
+    # Runs in the thread pool: on SQLite a writer may wait here for the write lock, and
+    # waiting on the event loop would stop the lock holder from ever committing.
     session = get_database().sessionmaker()
     if request.method not in SAFE_METHODS:
         begin_write(session)
@@ -108,16 +132,16 @@ class TransactionalRoute(APIRoute):
             key = request.headers.get(IDEMPOTENCY_HEADER) if request.method == "POST" else None
             if key is not None:
                 return await _handle_idempotent(request, key, handle)
-            session = _open_session(request)
+            session = await run_in_threadpool(_open_session, request)
             try:
                 response = await handle(request)
                 if response.status_code < 400:
                     await run_in_threadpool(session.commit)
                 else:
-                    await run_in_threadpool(session.rollback)
+                    await run_in_threadpool(_end_failed, session, None)
                 return response
-            except BaseException:
-                await run_in_threadpool(session.rollback)
+            except BaseException as error:
+                await run_in_threadpool(_end_failed, session, error)
                 raise
             finally:
                 await run_in_threadpool(session.close)
@@ -132,7 +156,7 @@ async def _handle_idempotent(
         raise BadRequest(N_("Idempotency-Key phải gồm 1–255 ký tự in được."))
     scope = credential_scope(request)
     fingerprint = _request_fingerprint(request, await request.body())
-    session = _open_session(request)
+    session = await run_in_threadpool(_open_session, request)
     try:
         previous = await run_in_threadpool(_find_record, session, scope, key)
         if previous is not None:
@@ -144,7 +168,11 @@ async def _handle_idempotent(
         response = await handle(request)
         body = getattr(response, "body", None)
         if response.status_code >= 400 or not isinstance(body, bytes):
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_end_failed, session, None)
+            return response
+        if "no-store" in response.headers.get("cache-control", ""):
+            # The body holds a secret (a token, a new API key): never keep it for replay.
+            await run_in_threadpool(session.commit)
             return response
         record = IdempotencyRecord(
             scope=scope,
@@ -165,8 +193,8 @@ async def _handle_idempotent(
                 raise
             return _replay(winner)
         return response
-    except BaseException:
-        await run_in_threadpool(session.rollback)
+    except BaseException as error:
+        await run_in_threadpool(_end_failed, session, error)
         raise
     finally:
         await run_in_threadpool(session.close)
