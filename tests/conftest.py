@@ -27,6 +27,10 @@ from smartcity.bootstrap import prepare_database  # noqa: E402
 from smartcity.config import get_settings  # noqa: E402
 from smartcity.core.db import Database, set_database  # noqa: E402
 from smartcity.main import create_app  # noqa: E402
+from smartcity.roads import repository as roads_repository  # noqa: E402
+from smartcity.roads.service import HCMC_EXTRACT_NAME, roads  # noqa: E402
+from smartcity.roads.synthetic import generate_city  # noqa: E402
+from smartcity.routing_engine.artefact import sha256_file  # noqa: E402
 
 
 def _reset_postgres(database: Database) -> None:
@@ -88,3 +92,40 @@ def live_server(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# --- road networks: importing switches the active one, so re-import only when needed ---
+
+
+def use_network(database: Database, path: Path, *, synthetic: bool) -> None:
+    with database.session() as session:
+        active = roads_repository.active_network(session)
+    if active is None or active.source_sha256 != sha256_file(path):
+        roads.import_osm(database, path, synthetic=synthetic)
+
+
+@pytest.fixture(scope="session")
+def hcmc_pbf(data_dir: Path) -> Path:
+    path = data_dir / "roads" / HCMC_EXTRACT_NAME
+    if not path.is_file():
+        pytest.skip(f"{HCMC_EXTRACT_NAME} not in the data dir")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_city_pbf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("city") / "small.osm.pbf"
+    generate_city("small", 7, path)
+    return path
+
+
+@pytest.fixture
+def hcmc_network(database: Database, hcmc_pbf: Path) -> Path:
+    use_network(database, hcmc_pbf, synthetic=False)
+    return hcmc_pbf
+
+
+@pytest.fixture
+def small_network(database: Database, small_city_pbf: Path) -> Path:
+    use_network(database, small_city_pbf, synthetic=True)
+    return small_city_pbf

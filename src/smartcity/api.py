@@ -10,6 +10,7 @@ from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
 from smartcity.places.endpoints import router as places_router
+from smartcity.roads.endpoints import router as roads_router
 from smartcity.web.views import router as web_router
 
 
@@ -23,4 +24,23 @@ def routers() -> list[APIRouter]:
         places_router,
         accounts_api_router,
         accounts_pages_router,
+        roads_router,
     ]
+
+
+def register_tile_layers() -> None:
+    """Map layers served as vector tiles under /tiles/{layer}/…"""
+    from smartcity.core.tiles import register_layer
+    from smartcity.places.tiles import WardsLayer
+    from smartcity.roads.tiles import RoadsLayer
+
+    register_layer(RoadsLayer())
+    register_layer(WardsLayer())
+
+
+def register_notices() -> None:
+    """Banners every page shows while they apply."""
+    from smartcity.roads.service import roads
+    from smartcity.web.notices import register_notice
+
+    register_notice("synthetic-roads", roads.synthetic_notice)

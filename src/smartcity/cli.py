@@ -14,6 +14,7 @@ from rich.markup import escape
 from smartcity.config import get_settings
 from smartcity.core.errors import SmartCityError
 from smartcity.core.models import Role
+from smartcity.roads import cli as roads_cli
 
 app = typer.Typer(
     help="Nền tảng thành phố thông minh TP.HCM — HCMC smart-city platform.", no_args_is_help=True
@@ -175,6 +176,13 @@ def users_api_key(
     typer.echo(created.key)
 
 
+import_app.command("osm")(roads_cli.import_osm)
+app.command("generate-city")(roads_cli.generate_city)
+data_app = typer.Typer(help="Public data sets the platform can fetch.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+data_app.command("download")(roads_cli.download)
+
+
 def _run_server(host: str, port: int, reload: bool = False) -> None:
     import uvicorn
 
@@ -206,6 +214,12 @@ def demo(
     var_dir: Annotated[
         Path | None, typer.Option(help="Folder for the demo database and files.")
     ] = None,
+    osm: Annotated[
+        Path | None,
+        typer.Option(
+            help="OSM extract to use (default: SMARTCITY_OSM_FILE, a downloaded or shared extract, else a synthetic city)."
+        ),
+    ] = None,
 ) -> None:
     """Start the whole platform on an embedded SQLite database, migrated on first start."""
     if var_dir is not None:
@@ -219,6 +233,18 @@ def demo(
     database = get_database()
     with console.status("Preparing the demo database…"):
         prepare_database(database)
+    from smartcity.roads.service import roads as road_service
+
+    with console.status("Loading the road network…") as status:
+        report = road_service.ensure_network(
+            database, osm, progress=lambda step: status.update(f"Road network: {step}…")
+        )
+    if report is not None:
+        kind = "SYNTHETIC city" if report.synthetic else report.source
+        console.print(
+            f"Road network from {kind}: {report.segments:,} segments, {report.km:,.0f} km "
+            f"({report.seconds.get('total', 0)} s)"
+        )
     console.print(f"[bold green]HCMC Smart City demo[/bold green] → http://{host}:{port}/")
     _run_server(host, port)
 

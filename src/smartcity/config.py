@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         default_factory=_default_data_dir,
         description="Folder with real HCMC data files (see shared/data/SOURCES.md); optional.",
     )
+    osm_file: Path | None = Field(
+        None, description="OSM extract the demo imports (else a downloaded one, else synthetic)."
+    )
+    osm_extract_url: str = Field(
+        "https://download.geofabrik.de/asia/vietnam-latest.osm.pbf",
+        description="Public OSM extract fetched by `smartcity data download hcmc` (.md5 beside it).",
+    )
     redis_url: str = Field("", description="Redis URL for the shared event bus; empty = in-memory.")
     tile_url: str = Field(
         "",

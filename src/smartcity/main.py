@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     install_error_handlers(app, render_html=render_error_page)
+    api.register_tile_layers()
+    api.register_notices()
     for router in api.routers():
         app.include_router(router)
     # Last: "coming" pages for modules whose own pages are not mounted yet.

@@ -8,6 +8,7 @@ import importlib
 MODEL_MODULES = (
     "smartcity.core.models",
     "smartcity.places.models",
+    "smartcity.roads.models",
 )
 
 

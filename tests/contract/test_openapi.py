@@ -6,6 +6,8 @@ conforms to what the document declares, and invalid input is rejected.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
@@ -24,9 +26,16 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app())
 @settings(
     max_examples=30,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # The fixtures are idempotent (the network is imported once), so sharing them is fine.
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
-def test_api_conforms_to_its_openapi_document(case: schemathesis.Case, database: Database) -> None:
+def test_api_conforms_to_its_openapi_document(
+    case: schemathesis.Case, database: Database, small_network: Path
+) -> None:
     # Schema-valid data may still be refused for reasons a schema cannot express (a file
     # whose bytes are not an image, a point outside the city), so "positive data
     # acceptance" is not required; everything else is.

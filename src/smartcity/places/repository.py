@@ -57,6 +57,10 @@ def ward_names(session: Session) -> list[Row[int, str]]:
     return list(session.execute(select(Ward.code, Ward.name).order_by(Ward.code)))
 
 
+def names_for(session: Session, codes: set[int]) -> list[Row[int, str]]:
+    return list(session.execute(select(Ward.code, Ward.name).where(Ward.code.in_(codes))))
+
+
 def get_ward(session: Session, code: int) -> Ward | None:
     return session.get(Ward, code)
 

@@ -332,6 +332,63 @@ class PlacesService:
             self._index = index
         return index
 
+    def boundaries_version(self, session: Session) -> str:
+        return repository.dataset_fingerprint(session, DATASET_BOUNDARIES) or "none"
+
+    def boundaries_in_bbox(
+        self, session: Session, bbox: tuple[float, float, float, float]
+    ) -> list[tuple[int, BaseGeometry]]:
+        """(code, boundary) of the wards whose boundary meets ``bbox`` (for map tiles)."""
+        index = self._shape_index(session)
+        hits = index.tree.query(shapely.box(*bbox))
+        return [(index.codes[i], index.geometries[i]) for i in sorted(hits.tolist())]
+
+    def ward_codes_at(
+        self, session: Session, lons: Sequence[float] | Any, lats: Sequence[float] | Any
+    ) -> list[int | None]:
+        """The ward containing each point (None outside every ward), for many points at once."""
+        count = len(lons)
+        result: list[int | None] = [None] * count
+        index = self._shape_index(session)
+        if not index.codes or count == 0:
+            return result
+        areas = shapely.area(index.geometries)
+        best_area = [float("inf")] * count
+        point_ids, geometry_ids = index.tree.query(
+            shapely.points(lons, lats), predicate="intersects"
+        )
+        for point, geometry in zip(point_ids.tolist(), geometry_ids.tolist(), strict=True):
+            # Overlaps come from unmarked holes: the smaller polygon is the enclave.
+            if areas[geometry] < best_area[point]:
+                best_area[point] = float(areas[geometry])
+                result[point] = index.codes[geometry]
+        return result
+
+    def ward_code_at(self, session: Session, lon: float, lat: float) -> int | None:
+        return self.ward_codes_at(session, [lon], [lat])[0]
+
+    def ward_names(self, session: Session, codes: set[int]) -> dict[int, str]:
+        """Names of the given wards (unknown codes are left out)."""
+        if not codes:
+            return {}
+        return dict(repository.names_for(session, codes))
+
+    def find_ward(self, session: Session, text: str) -> WardSummary | None:
+        """The one ward a piece of an address names ("Phường Sài Gòn", "P. Sài Gòn"), if any."""
+        unit = parse_unit(text)
+        if not unit.key or (unit.kinds and UnitKind.ward not in unit.kinds):
+            return None
+        wards, _total = repository.search_wards(
+            session, key=unit.key, division_type=None, limit=20, offset=0
+        )
+        exact = [w for w in wards if w.search_key == unit.key]
+        if not exact and not unit.kinds:
+            exact = [w for w in wards if search_key(w.short_name) == unit.short_key]
+        if len(exact) > 1:
+            # Accents decide between "Thanh An" and "Thạnh An".
+            exact = [w for w in exact if name_key(short_name(w.name)) == unit.short_name_key]
+        return _summary(exact[0]) if len(exact) == 1 else None
+
     def wards_geojson(self, session: Session, *, simplify_metres: float = 0) -> tuple[bytes, str]:
         """A FeatureCollection of every ward with a boundary (properties code, name,
         division_type), serialized once per (tolerance, boundary version).  Also an ETag."""

@@ -1,1 +1,5 @@
-"""Road network import and the synthetic city used when no OSM extract is at hand."""
+"""Road network: OSM import, street search and geocoding, map layers, synthetic city.
+
+Depends on: core, places (the ward of each segment, ward names in search), routing_engine
+(OSM decoding, graph build and the artefact format).
+"""

@@ -23,6 +23,7 @@ from smartcity.config import get_settings
 from smartcity.core.csrf import csrf_token
 from smartcity.core.i18n import gettext, language_of
 from smartcity.web.navigation import SECTIONS
+from smartcity.web.notices import current_notices
 from smartcity.web.static import static_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +54,7 @@ def context_for(request: Request) -> dict[str, Any]:
         "csrf_token": csrf_token(request),
         "user": getattr(request.state, "user", None),
         "settings": get_settings(),
+        "notices": current_notices(getattr(request.state, "db", None)),
     }
 
 

@@ -33,6 +33,7 @@ router = api_router(include_in_schema=False)
 coming_soon_router = api_router(include_in_schema=False)
 
 WARDS_URL = "/api/v1/places/wards.geojson?simplify=50"
+ROADS_TILES_URL = "/tiles/roads/{z}/{x}/{y}.mvt"
 THEME_COLOUR = "#0b5f73"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 SERVICE_WORKER_TEMPLATE = Path(__file__).resolve().parent / "sw.js"
@@ -47,6 +48,7 @@ SHELL_ASSETS = (
     "vendor/htmx/htmx.min.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
+    "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
     "icons/icon-192.png",
     "icons/favicon.ico",
 )
@@ -70,6 +72,7 @@ def home(request: Request) -> Response:
         "home.html",
         {
             "wards_url": WARDS_URL,
+            "roads_tiles": ROADS_TILES_URL,
             "tile_url": settings.tile_url,
             "tile_attribution": settings.tile_attribution,
         },

@@ -16,7 +16,19 @@
   // Ho Chi Minh City after the 2025 merger (with Binh Duong and Ba Ria - Vung Tau).
   var cityBounds = L.latLngBounds([10.3, 106.35], [11.5, 107.6]);
   var map = L.map(element, { zoomSnap: 0.25, minZoom: 7, maxZoom: 18 });
-  map.fitBounds(cityBounds);
+  // A view can be shared as #zoom/lat/lon (as on openstreetmap.org).
+  var HASH = /^#(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/;
+  var shared = HASH.exec(window.location.hash);
+  if (shared) {
+    map.setView([Number(shared[2]), Number(shared[3])], Number(shared[1]));
+  } else {
+    map.fitBounds(cityBounds);
+  }
+  map.on("moveend", function () {
+    var centre = map.getCenter();
+    var hash = "#" + map.getZoom() + "/" + centre.lat.toFixed(5) + "/" + centre.lng.toFixed(5);
+    window.history.replaceState(null, "", hash);
+  });
   map.attributionControl.addAttribution(data.osmAttribution);
 
   if (data.tileUrl) {
@@ -25,6 +37,26 @@
       attribution: data.tileAttribution,
     }).addTo(map);
     element.classList.add("has-tiles");
+  }
+
+  // Roads from our own vector tiles (/tiles/roads), coloured by class, major roads first.
+  var ROAD_STYLE = {
+    motorway: ["#c0392b", 3.5], trunk: ["#d35400", 3], primary: ["#e67e22", 2.6],
+    secondary: ["#f1c40f", 2.2], tertiary: ["#7f8c8d", 1.6],
+  };
+  function roadStyle(properties, zoom) {
+    var base = String(properties["class"] || "").replace("_link", "");
+    var style = ROAD_STYLE[base] || ["#95a5a6", zoom >= 15 ? 1.2 : 0.6];
+    return { color: style[0], weight: style[1] * (zoom >= 15 ? 1.5 : 1), opacity: 0.9 };
+  }
+  if (data.roadsTiles && L.vectorGrid) {
+    L.vectorGrid.protobuf(data.roadsTiles, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: { roads: roadStyle },
+      maxNativeZoom: 18,
+      minZoom: 8,
+      interactive: false,
+    }).addTo(map);
   }
 
   var baseStyle = { color: "#0b5f73", weight: 1, fillColor: "#5fb8c9", fillOpacity: 0.25 };
@@ -98,7 +130,7 @@
         return;
       }
       wards.addData(collection);
-      map.fitBounds(mainBounds(wards), { padding: [8, 8] });
+      if (!shared) map.fitBounds(mainBounds(wards), { padding: [8, 8] });
       element.setAttribute(
         "aria-description",
         data.msgCount.replace("{count}", String(features.length))
