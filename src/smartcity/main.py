@@ -33,6 +33,10 @@ Map data © OpenStreetMap contributors (ODbL).
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     import_all_models()
+    if settings.redis_url:
+        from smartcity.core.events_redis import use_redis_bus
+
+        use_redis_bus(settings.redis_url)
     if database is not None:
         set_database(database)
 
