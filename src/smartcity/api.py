@@ -11,6 +11,7 @@ from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
 from smartcity.places.endpoints import router as places_router
 from smartcity.roads.endpoints import router as roads_router
+from smartcity.traffic.endpoints import router as traffic_router
 from smartcity.web.views import router as web_router
 
 
@@ -25,6 +26,7 @@ def routers() -> list[APIRouter]:
         accounts_api_router,
         accounts_pages_router,
         roads_router,
+        traffic_router,
     ]
 
 
@@ -36,6 +38,9 @@ def register_tile_layers() -> None:
 
     register_layer(RoadsLayer())
     register_layer(WardsLayer())
+    from smartcity.traffic.tiles import TrafficLayer
+
+    register_layer(TrafficLayer())
 
 
 def register_notices() -> None:

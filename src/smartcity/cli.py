@@ -15,6 +15,7 @@ from smartcity.config import get_settings
 from smartcity.core.errors import SmartCityError
 from smartcity.core.models import Role
 from smartcity.roads import cli as roads_cli
+from smartcity.traffic import cli as traffic_cli
 
 app = typer.Typer(
     help="Nền tảng thành phố thông minh TP.HCM — HCMC smart-city platform.", no_args_is_help=True
@@ -177,6 +178,8 @@ def users_api_key(
 
 
 import_app.command("osm")(roads_cli.import_osm)
+import_app.command("traffic-history")(traffic_cli.import_history)
+import_app.command("cameras")(traffic_cli.import_cameras)
 app.command("generate-city")(roads_cli.generate_city)
 data_app = typer.Typer(help="Public data sets the platform can fetch.", no_args_is_help=True)
 app.add_typer(data_app, name="data")

@@ -86,6 +86,42 @@ class Settings(BaseSettings):
     default_language: str = Field(
         "vi", pattern="^(vi|en)$", description="Language of pages by default."
     )
+    traffic_city_bbox: tuple[float, float, float, float] = Field(
+        (106.35, 10.35, 107.05, 11.20),
+        description="Probe points outside this lon/lat box (west, south, east, north) are rejected.",
+    )
+    traffic_max_point_age_s: int = Field(
+        3600, gt=0, description="Probe points older than this (seconds) are rejected as stale."
+    )
+    traffic_max_future_s: int = Field(
+        60, ge=0, description="Probe points this far ahead of the server clock are rejected."
+    )
+    traffic_max_speed_kmh: float = Field(
+        180.0, gt=0, description="A jump implying more than this speed is a teleport (rejected)."
+    )
+    traffic_gps_sigma_m: float = Field(25.0, gt=0, description="Map matching: GPS noise (m).")
+    traffic_live_window_s: int = Field(
+        600, gt=0, description="Live speeds decay with this time constant; older = not fresh."
+    )
+    traffic_publish_interval_s: float = Field(
+        5.0, gt=0, description="How often changed live speeds are stored and published."
+    )
+    traffic_level_thresholds: tuple[float, float, float] = Field(
+        (0.7, 0.4, 0.15),
+        description="Speed / free-flow ratios at or above which a segment is free, slow, "
+        "heavy (below the last: standstill). Not an official standard: tune per city.",
+    )
+    traffic_los_thresholds: tuple[float, float, float, float, float] = Field(
+        (0.85, 0.67, 0.5, 0.4, 0.3),
+        description="Ratio to free-flow speed at or above which LOS is A, B, C, D, E (else F); "
+        "HCM 2010 urban-street thresholds.",
+    )
+    traffic_snapshot_max_bytes: int = Field(
+        2 * 1024 * 1024, gt=0, description="Largest camera snapshot accepted (bytes)."
+    )
+    traffic_snapshot_keep_hours: int = Field(
+        24, gt=0, description="Camera snapshots older than this are deleted."
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 

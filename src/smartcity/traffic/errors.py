@@ -1,0 +1,27 @@
+"""Errors of the traffic module."""
+
+from __future__ import annotations
+
+from smartcity.core.errors import NotFound, SmartCityError
+from smartcity.core.i18n import N_
+
+
+class CameraNotFound(NotFound):
+    code = "camera_not_found"
+    title = N_("Không tìm thấy camera")
+
+
+class IncidentNotFound(NotFound):
+    code = "incident_not_found"
+    title = N_("Không tìm thấy sự cố giao thông")
+
+
+class SegmentNotFound(NotFound):
+    code = "segment_not_found"
+    title = N_("Không tìm thấy đoạn đường")
+
+
+class TrafficImportFailed(SmartCityError):
+    status = 422
+    code = "traffic_import_failed"
+    title = N_("Không nhập được dữ liệu giao thông")

@@ -1,0 +1,123 @@
+"""Traffic tables: published live speeds, typical profiles learnt from history, cameras and
+their snapshots, incidents and the citizen traffic reports received from the reports module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smartcity.core.clock import utcnow
+from smartcity.core.db import Base, TimestampMixin
+
+
+class SegmentSpeed(Base):
+    """The last published live speed of a segment (rebuilds live state after a restart)."""
+
+    __tablename__ = "traffic_segment_speeds"
+
+    network_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    segment: Mapped[int] = mapped_column(Integer, primary_key=True)
+    speed_kmh: Mapped[float] = mapped_column(Float)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    observed_at: Mapped[datetime]
+
+
+class SegmentProfile(Base):
+    """What history says about one segment: its free-flow speed and how congested it runs
+    compared with the city-wide profile (``scale`` multiplies the city ratio)."""
+
+    __tablename__ = "traffic_segment_profiles"
+
+    network_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    segment: Mapped[int] = mapped_column(Integer, primary_key=True)
+    free_flow_kmh: Mapped[float] = mapped_column(Float)
+    scale: Mapped[float] = mapped_column(Float, default=1.0)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    source_segment_id: Mapped[int] = mapped_column(Integer)
+
+
+class CityProfile(Base):
+    """City-wide typical speed / free-flow ratio by weekday (0 = Monday) and half-hour slot."""
+
+    __tablename__ = "traffic_city_profile"
+
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    ratio: Mapped[float] = mapped_column(Float)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ForecastModel(Base):
+    """Fitted forecast coefficients per horizon (minutes): how much of the current anomaly
+    from the typical profile is still there after the horizon."""
+
+    __tablename__ = "traffic_forecast_models"
+
+    horizon_min: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    persistence: Mapped[float] = mapped_column(Float)
+    fitted_on: Mapped[str] = mapped_column(String(80))
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Camera(TimestampMixin, Base):
+    __tablename__ = "traffic_cameras"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    source_id: Mapped[str] = mapped_column(String(64), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(80), default="")
+    management_unit: Mapped[str] = mapped_column(String(200), default="")
+    camera_type: Mapped[str] = mapped_column(String(20), default="")
+    angle: Mapped[int | None] = mapped_column(Integer)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    online: Mapped[bool] = mapped_column(default=True)
+    offline_reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CameraSnapshot(Base):
+    __tablename__ = "traffic_camera_snapshots"
+    __table_args__ = (Index("ix_traffic_camera_snapshots_camera_taken", "camera_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("traffic_cameras.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrafficReport(Base):
+    """A citizen traffic report as announced by ``report.created`` (kept for the Reports tab)."""
+
+    __tablename__ = "traffic_reports"
+
+    report_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(40))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    ward_code: Mapped[int | None]
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Incident(TimestampMixin, Base):
+    __tablename__ = "traffic_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    source: Mapped[str] = mapped_column(String(20))  # officer | report | detector
+    network_version: Mapped[str] = mapped_column(String(40))
+    segments: Mapped[list[int]] = mapped_column(JSON, default=list)
+    closed: Mapped[bool] = mapped_column(default=False)
+    delay_s: Mapped[int] = mapped_column(Integer, default=0)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    report_id: Mapped[str | None] = mapped_column(String(64))

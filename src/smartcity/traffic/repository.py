@@ -1,0 +1,142 @@
+"""Every query of the traffic module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from smartcity.traffic.models import (
+    Camera,
+    CameraSnapshot,
+    CityProfile,
+    ForecastModel,
+    Incident,
+    SegmentProfile,
+    SegmentSpeed,
+    TrafficReport,
+)
+
+BATCH = 2000
+
+
+def replace_speeds(session: Session, network_version: str, rows: list[dict[str, Any]]) -> None:
+    segments = [row["segment"] for row in rows]
+    for start in range(0, len(rows), BATCH):
+        part = segments[start : start + BATCH]
+        session.execute(
+            delete(SegmentSpeed).where(
+                SegmentSpeed.network_version == network_version, SegmentSpeed.segment.in_(part)
+            )
+        )
+        session.execute(insert(SegmentSpeed), rows[start : start + BATCH])
+
+
+def speeds(session: Session, network_version: str) -> Sequence[SegmentSpeed]:
+    return session.scalars(
+        select(SegmentSpeed).where(SegmentSpeed.network_version == network_version)
+    ).all()
+
+
+def replace_profiles(
+    session: Session,
+    network_version: str,
+    segment_rows: list[dict[str, Any]],
+    city_rows: list[dict[str, Any]],
+) -> None:
+    session.execute(delete(SegmentProfile))
+    session.execute(delete(CityProfile))
+    for start in range(0, len(segment_rows), BATCH):
+        session.execute(insert(SegmentProfile), segment_rows[start : start + BATCH])
+    if city_rows:
+        session.execute(insert(CityProfile), city_rows)
+
+
+def segment_profiles(session: Session, network_version: str) -> Sequence[SegmentProfile]:
+    return session.scalars(
+        select(SegmentProfile).where(SegmentProfile.network_version == network_version)
+    ).all()
+
+
+def city_profile(session: Session) -> Sequence[CityProfile]:
+    return session.scalars(select(CityProfile)).all()
+
+
+def replace_forecast_models(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(delete(ForecastModel))
+    session.execute(insert(ForecastModel), rows)
+
+
+def forecast_models(session: Session) -> Sequence[ForecastModel]:
+    return session.scalars(select(ForecastModel).order_by(ForecastModel.horizon_min)).all()
+
+
+def profile_stamp(session: Session) -> str:
+    count = session.scalar(select(func.count()).select_from(SegmentProfile)) or 0
+    total = session.scalar(select(func.sum(CityProfile.ratio))) or 0.0
+    return f"{count}-{round(float(total), 3)}"
+
+
+# --- cameras ---------------------------------------------------------------------------
+
+
+def cameras(session: Session) -> Sequence[Camera]:
+    return session.scalars(select(Camera).order_by(Camera.code)).all()
+
+
+def camera(session: Session, camera_id: int) -> Camera | None:
+    return session.get(Camera, camera_id)
+
+
+def camera_by_code(session: Session, code: str) -> Camera | None:
+    return session.scalars(select(Camera).where(Camera.code == code)).first()
+
+
+def add(session: Session, item: Camera | CameraSnapshot | Incident | TrafficReport) -> None:
+    session.add(item)
+    session.flush()
+
+
+def latest_snapshots(session: Session) -> dict[int, CameraSnapshot]:
+    newest = (
+        select(CameraSnapshot.camera_id, func.max(CameraSnapshot.id).label("id"))
+        .group_by(CameraSnapshot.camera_id)
+        .subquery()
+    )
+    rows = session.scalars(select(CameraSnapshot).join(newest, CameraSnapshot.id == newest.c.id))
+    return {row.camera_id: row for row in rows}
+
+
+def delete_snapshots_before(session: Session, horizon: datetime) -> int:
+    result = session.execute(delete(CameraSnapshot).where(CameraSnapshot.taken_at < horizon))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- incidents and reports -------------------------------------------------------------
+
+
+def open_incidents(session: Session) -> Sequence[Incident]:
+    return session.scalars(
+        select(Incident).where(Incident.status == "open").order_by(Incident.id.desc())
+    ).all()
+
+
+def incident(session: Session, incident_id: int) -> Incident | None:
+    return session.get(Incident, incident_id)
+
+
+def incident_for_report(session: Session, report_id: str) -> Incident | None:
+    return session.scalars(select(Incident).where(Incident.report_id == report_id)).first()
+
+
+def report(session: Session, report_id: str) -> TrafficReport | None:
+    return session.get(TrafficReport, report_id)
+
+
+def recent_reports(session: Session, limit: int) -> Sequence[TrafficReport]:
+    return session.scalars(
+        select(TrafficReport).order_by(TrafficReport.received_at.desc()).limit(limit)
+    ).all()
