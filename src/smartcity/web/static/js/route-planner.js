@@ -28,7 +28,7 @@
     var points = { origin: null, destination: null };
     var markers = { origin: null, destination: null };
 
-    var map = L.map(root.querySelector(".planner-map"), { zoomSnap: 0.25, minZoom: 9, maxZoom: 18 });
+    var map = L.map(root.querySelector(".planner-map"), { zoomSnap: 0.25, minZoom: 9, maxZoom: 18, doubleClickZoom: false });
     map.setView([10.7769, 106.7009], 13);
     map.attributionControl.addAttribution(data.osmAttribution);
     if (data.tileUrl) {
