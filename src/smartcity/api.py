@@ -11,6 +11,8 @@ from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
 from smartcity.places.endpoints import router as places_router
 from smartcity.roads.endpoints import router as roads_router
+from smartcity.routing.endpoints import router as routing_api_router
+from smartcity.routing.views import router as routing_pages_router
 from smartcity.traffic.endpoints import router as traffic_router
 from smartcity.web.views import router as web_router
 
@@ -27,6 +29,8 @@ def routers() -> list[APIRouter]:
         accounts_pages_router,
         roads_router,
         traffic_router,
+        routing_api_router,
+        routing_pages_router,
     ]
 
 
@@ -49,3 +53,11 @@ def register_notices() -> None:
     from smartcity.web.notices import register_notice
 
     register_notice("synthetic-roads", roads.synthetic_notice)
+
+
+def register_subscribers() -> None:
+    """Modules listening to domain events (docs/events.md); safe to call more than once."""
+    from smartcity.core.events import get_bus
+    from smartcity.routing.service import routing
+
+    routing.subscribe(get_bus())

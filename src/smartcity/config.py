@@ -122,6 +122,40 @@ class Settings(BaseSettings):
     traffic_snapshot_keep_hours: int = Field(
         24, gt=0, description="Camera snapshots older than this are deleted."
     )
+    routing_car_flood_limit_cm: float = Field(
+        25.0,
+        gt=0,
+        description="Water depth (cm) above which a road is closed to cars; domain-vn.md §6 "
+        "(reported depths 10-40 cm, cars should not enter water deeper than about 25-30 cm).",
+    )
+    routing_motorbike_flood_limit_cm: float = Field(
+        20.0,
+        gt=0,
+        description="Water depth (cm) above which a road is closed to motorbikes (lower than "
+        "for cars: exhaust and engine intake sit low; unverified, hence configurable).",
+    )
+    routing_flood_speed_factor_at_limit: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description="Share of the normal speed kept in water just below the closure depth; "
+        "speed falls linearly from 1 (dry) to this factor (at the limit).",
+    )
+    routing_min_speed_kmh: float = Field(
+        3.0, gt=0, description="Floor for live speeds, so a stopped queue is slow, not closed."
+    )
+    routing_snap_radius_m: float = Field(
+        500.0, gt=0, description="How far from a usable road a route's origin/destination may be."
+    )
+    routing_max_polygon_vertices: int = Field(
+        2000, gt=3, description="Most vertices over all avoid polygons of one route request."
+    )
+    routing_max_polygons: int = Field(
+        20, gt=0, description="Most avoid polygons in one route request."
+    )
+    routing_max_avoid_area_km2: float = Field(
+        200.0, gt=0, description="Largest total area (km²) of a request's avoid polygons."
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.config import get_settings
 from smartcity.core.db import Database
+from smartcity.core.events import publish_after_commit
 from smartcity.core.i18n import N_
 from smartcity.places.service import places as places_service
 from smartcity.roads import repository
@@ -223,6 +224,7 @@ class RoadService:
         street_rows = _street_rows(network.id, graph, wards, mid_lon, mid_lat)
         repository.insert_rows(session, Street, street_rows)
         repository.activate(session, network.id)
+        publish_after_commit(session, "roads.network_changed", network_version=version)
         repository.delete_networks(
             session, [n.id for n in repository.other_networks(session, network.id)]
         )

@@ -38,6 +38,18 @@ class Metric:
         self._dirty = np.zeros(cch.arc_count, dtype=np.bool_)
         self.customize()
 
+    def copy(self) -> Metric:
+        """An independent copy of the weights on the same CCH (no re-customisation)."""
+        clone = Metric.__new__(Metric)
+        clone.cch = self.cch
+        clone.input_weight = self.input_weight.copy()
+        clone.up_weight = self.up_weight.copy()
+        clone.down_weight = self.down_weight.copy()
+        clone.up_via = self.up_via.copy()
+        clone.down_via = self.down_via.copy()
+        clone._dirty = np.zeros_like(self._dirty)
+        return clone
+
     def set_weights(self, input_weight_ms: npt.ArrayLike) -> None:
         """Replace every input arc weight and customise fully."""
         self.input_weight[:] = normalise_weights(input_weight_ms, len(self.input_weight))

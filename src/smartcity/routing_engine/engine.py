@@ -8,6 +8,7 @@ restrictions still in force — which is how a GPS point snapped onto an arc dep
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,14 @@ class Engine:
         expanded_arcs = self._expanded_of_input[index]
         expanded_weights = np.repeat(weights, counts)
         return self.metric.update(expanded_arcs, expanded_weights)
+
+    def fork(self) -> Engine:
+        """A copy sharing the structure with its own metric (per-request avoid areas, variants)."""
+        clone = copy.copy(self)
+        clone.metric = self.metric.copy()
+        clone.query = CCHQuery(clone.metric)
+        clone.input_weight_ms = self.input_weight_ms.copy()
+        return clone
 
     def node_after_arc(self, arc_id: int) -> int:
         """Node id to use as a source after travelling ``arc_id`` (keeps its turn bans)."""
