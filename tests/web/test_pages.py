@@ -31,6 +31,7 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 MODULE_PATHS = [
     "/",
     "/traffic",
+    "/routes",
     "/flood",
     "/reports",
     "/services",

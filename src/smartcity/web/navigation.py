@@ -36,6 +36,12 @@ SECTIONS: tuple[Section, ...] = (
         N_("Tình trạng kẹt xe trực tiếp, sự cố, camera và tìm đường tránh kẹt, tránh ngập."),
     ),
     Section(
+        "/routes",
+        N_("Tìm đường"),
+        N_("Tìm đường cho xe máy và ô tô, tránh kẹt xe và đường ngập theo dữ liệu trực tiếp."),
+        placeholder=False,
+    ),
+    Section(
         "/flood",
         N_("Ngập nước"),
         N_("Mực nước, lượng mưa, triều cường, điểm ngập và dự báo ngập."),
