@@ -3,7 +3,6 @@ submits; an officer of that ward resolves it; the citizen reads the answer and r
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -104,7 +103,9 @@ def test_report_resolve_and_rate(
     assert page.locator(".report-photos img").count() == 1
     screenshot(page, "reports-2-submitted.png")
 
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, locale="vi-VN"
+    )
     officer_page = context.new_page()
     _log_in(officer_page, live_server, officer, "/reports/console")
     assert officer_page.locator(f"a[href='/reports/{report_id}']").count() == 1

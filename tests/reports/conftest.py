@@ -66,7 +66,9 @@ def make_user(database: Database) -> Callable[..., User]:
 @pytest.fixture
 def bearer(client: TestClient) -> Callable[[User], dict[str, str]]:
     def headers_for(user: User) -> dict[str, str]:
-        response = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
+        response = client.post(
+            "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
+        )
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

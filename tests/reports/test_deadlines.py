@@ -56,7 +56,9 @@ def test_handling_deadline_jumps_over_tet_2027(database: Database, wards: dict[s
     assert due.time() == time(17, 0)
 
 
-def test_make_up_saturday_counts_as_a_working_day(database: Database, wards: dict[str, int]) -> None:
+def test_make_up_saturday_counts_as_a_working_day(
+    database: Database, wards: dict[str, int]
+) -> None:
     # Sat 22 Aug 2026 is worked (swapped for Mon 31 Aug): Fri 21 + 2 → Sat 22, Mon 24.
     report_id = _create(database, vn(2026, 8, 21, 10, 0))
     acknowledge, _ = _local_due(database, report_id)

@@ -47,7 +47,9 @@ class TestCreate:
         assert [e["kind"] for e in created["timeline"]] == ["received"]  # type: ignore[index]
         with database.session() as session:
             received = session.scalar(
-                select(func.sum(WardStats.received)).where(WardStats.ward_code == wards["ben_thanh"])
+                select(func.sum(WardStats.received)).where(
+                    WardStats.ward_code == wards["ben_thanh"]
+                )
             )
         assert (received or 0) >= 2
 
@@ -72,15 +74,17 @@ class TestCreate:
         assert len(body["photos"]) == 1
         assert client.get(f"/files/{body['photos'][0]}").status_code == 200
 
-    def test_events_published_after_commit(
-        self, client: TestClient, wards: dict[str, int]
-    ) -> None:
+    def test_events_published_after_commit(self, client: TestClient, wards: dict[str, int]) -> None:
         from smartcity.core.events import DomainEvent, get_bus
 
         seen: list[DomainEvent] = []
         unsubscribe = get_bus().subscribe("report.created", seen.append)
         try:
-            created = _report(client, category="traffic", fields={"jam_severity": "standstill", "blocked_lanes": 2})
+            created = _report(
+                client,
+                category="traffic",
+                fields={"jam_severity": "standstill", "blocked_lanes": 2},
+            )
         finally:
             unsubscribe()
         assert seen[-1].payload["report_id"] == created["id"]
@@ -94,15 +98,21 @@ class TestBadInput:
     ) -> None:
         before = _count(database, Report)
         base = {"category": "roads", "lon": BEN_THANH[0], "lat": BEN_THANH[1]}
-        assert client.post("/api/v1/reports", json={**base, "description": "   "}).status_code == 422
+        assert (
+            client.post("/api/v1/reports", json={**base, "description": "   "}).status_code == 422
+        )
         outside = client.post(
             "/api/v1/reports", json={**base, "lon": 105.0, "lat": 21.0, "description": "Hà Nội"}
         )
         assert outside.status_code == 422
         assert outside.json()["code"] == "outside_city"
-        abroad = client.post("/api/v1/reports", json={**base, "lon": 2.35, "lat": 48.85, "description": "x"})
+        abroad = client.post(
+            "/api/v1/reports", json={**base, "lon": 2.35, "lat": 48.85, "description": "x"}
+        )
         assert abroad.status_code == 422
-        unknown = client.post("/api/v1/reports", json={**base, "category": "ufo", "description": "x"})
+        unknown = client.post(
+            "/api/v1/reports", json={**base, "category": "ufo", "description": "x"}
+        )
         assert unknown.status_code == 422
         assert unknown.json()["code"] == "category_not_found"
         assert _count(database, Report) == before
@@ -111,11 +121,18 @@ class TestBadInput:
         self, client: TestClient, wards: dict[str, int], database: Database
     ) -> None:
         before = (_count(database, Report), _count(database, ReportEvent))
-        form = {"category": "roads", "lon": str(BEN_THANH[0]), "lat": str(BEN_THANH[1]), "description": "Ổ gà"}
+        form = {
+            "category": "roads",
+            "lon": str(BEN_THANH[0]),
+            "lat": str(BEN_THANH[1]),
+            "description": "Ổ gà",
+        }
         huge = client.post(
             "/api/v1/reports",
             data=form,
-            files=[("photos", ("big.jpg", b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "image/jpeg"))],
+            files=[
+                ("photos", ("big.jpg", b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "image/jpeg"))
+            ],
         )
         assert huge.status_code == 413
         pdf = client.post(
@@ -149,7 +166,12 @@ class TestBadInput:
         for n in range(100):
             response = client.post(
                 "/api/v1/reports",
-                json={"category": "rubbish", "lon": BEN_THANH[0], "lat": BEN_THANH[1], "description": f"Rác {n}"},
+                json={
+                    "category": "rubbish",
+                    "lon": BEN_THANH[0],
+                    "lat": BEN_THANH[1],
+                    "description": f"Rác {n}",
+                },
             )
             statuses.append(response.status_code)
         assert statuses[:20] == [201] * 20
@@ -162,7 +184,12 @@ class TestBadInput:
     def test_replayed_idempotency_key_creates_nothing_new(
         self, client: TestClient, wards: dict[str, int], database: Database
     ) -> None:
-        body = {"category": "lighting", "lon": BEN_THANH[0], "lat": BEN_THANH[1], "description": "Đèn tắt"}
+        body = {
+            "category": "lighting",
+            "lon": BEN_THANH[0],
+            "lat": BEN_THANH[1],
+            "description": "Đèn tắt",
+        }
         headers = {"Idempotency-Key": "report-lighting-1"}
         first = client.post("/api/v1/reports", json=body, headers=headers)
         count = _count(database, Report)
@@ -171,7 +198,9 @@ class TestBadInput:
         assert again.json()["id"] == first.json()["id"]
         assert again.headers["idempotent-replayed"] == "true"
         assert _count(database, Report) == count
-        other = client.post("/api/v1/reports", json={**body, "description": "khác"}, headers=headers)
+        other = client.post(
+            "/api/v1/reports", json={**body, "description": "khác"}, headers=headers
+        )
         assert other.status_code == 409
 
 
@@ -191,7 +220,8 @@ class TestDuplicates:
         assert created["id"] in [r["id"] for r in found]
         assert 0 < next(r for r in found if r["id"] == created["id"])["distance_m"] < 150
         far = client.get(
-            "/api/v1/reports/nearby", params={"category": "trees", "lon": THU_DUC[0], "lat": THU_DUC[1]}
+            "/api/v1/reports/nearby",
+            params={"category": "trees", "lon": THU_DUC[0], "lat": THU_DUC[1]},
         ).json()
         assert created["id"] not in [r["id"] for r in far]
         citizen = make_user()
@@ -238,7 +268,9 @@ class TestOfficers:
         sxd = make_user(Role.officer, agency_code="SXD", ward_codes=[wards["ben_thanh"]])
         assert (
             client.post(
-                f"/api/v1/reports/{mine['id']}/actions", json={"action": "accept"}, headers=bearer(sxd)
+                f"/api/v1/reports/{mine['id']}/actions",
+                json={"action": "accept"},
+                headers=bearer(sxd),
             ).status_code
             == 403
         )
@@ -254,8 +286,13 @@ class TestOfficers:
         citizen = make_user()
         mine = client.post(
             "/api/v1/reports",
-            json={"category": "encroachment", "lon": BEN_THANH[0], "lat": BEN_THANH[1],
-                  "description": "Quán lấn chiếm vỉa hè", "contact_email": "x@example.vn"},
+            json={
+                "category": "encroachment",
+                "lon": BEN_THANH[0],
+                "lat": BEN_THANH[1],
+                "description": "Quán lấn chiếm vỉa hè",
+                "contact_email": "x@example.vn",
+            },
             headers=bearer(citizen),
         ).json()
         officer = make_user(
@@ -263,38 +300,77 @@ class TestOfficers:
         )
         headers = bearer(officer)
         outbox_before = _count(database, OutboxMessage)
-        for action in ({"action": "accept"}, {"action": "start"},
-                       {"action": "resolve", "note": "Đã lập biên bản, dọn dẹp vỉa hè."}):
-            response = client.post(f"/api/v1/reports/{mine['id']}/actions", json=action, headers=headers)
+        for action in (
+            {"action": "accept"},
+            {"action": "start"},
+            {"action": "resolve", "note": "Đã lập biên bản, dọn dẹp vỉa hè."},
+        ):
+            response = client.post(
+                f"/api/v1/reports/{mine['id']}/actions", json=action, headers=headers
+            )
             assert response.status_code == 200, response.text
         done = client.get(f"/api/v1/reports/{mine['id']}").json()
         assert done["status"] == "resolved"
         assert done["answer"] == "Đã lập biên bản, dọn dẹp vỉa hè."
-        assert [e["kind"] for e in done["timeline"]] == ["received", "assigned", "in_progress", "resolved"]
+        assert [e["kind"] for e in done["timeline"]] == [
+            "received",
+            "assigned",
+            "in_progress",
+            "resolved",
+        ]
         assert _count(database, OutboxMessage) == outbox_before + 3
         with database.session() as session:
             actions = session.scalars(
-                select(AuditEntry.action).where(AuditEntry.entity_type == "report", AuditEntry.entity_id == str(mine["id"]))
+                select(AuditEntry.action).where(
+                    AuditEntry.entity_type == "report", AuditEntry.entity_id == str(mine["id"])
+                )
             ).all()
         assert {"report.created", "report.accept", "report.start", "report.resolve"} <= set(actions)
-        again = client.post(f"/api/v1/reports/{mine['id']}/actions", json={"action": "reject", "note": "x"}, headers=headers)
+        again = client.post(
+            f"/api/v1/reports/{mine['id']}/actions",
+            json={"action": "reject", "note": "x"},
+            headers=headers,
+        )
         assert again.status_code == 409
         # The reporter rates the answer; someone else cannot.
         other = make_user()
-        assert client.post(f"/api/v1/reports/{mine['id']}/rating", json={"rating": 1}, headers=bearer(other)).status_code == 403
-        rated = client.post(f"/api/v1/reports/{mine['id']}/rating", json={"rating": 4, "comment": "Nhanh"}, headers=bearer(citizen))
+        assert (
+            client.post(
+                f"/api/v1/reports/{mine['id']}/rating", json={"rating": 1}, headers=bearer(other)
+            ).status_code
+            == 403
+        )
+        rated = client.post(
+            f"/api/v1/reports/{mine['id']}/rating",
+            json={"rating": 4, "comment": "Nhanh"},
+            headers=bearer(citizen),
+        )
         assert rated.json()["rating"] == 4
         stats = client.get("/api/v1/reports/stats", params={"ward": wards["ben_thanh"]}).json()
-        assert stats[0]["closed"] >= 1 and stats[0]["rated"] >= 1
+        assert stats[0]["closed"] >= 1
+        assert stats[0]["rated"] >= 1
         # The stream replays the reporter's notifications.
         with client.stream(
-            "GET", "/api/v1/reports/notifications/stream", params={"seconds": 1}, headers=bearer(citizen)
+            "GET",
+            "/api/v1/reports/notifications/stream",
+            params={"seconds": 1},
+            headers=bearer(citizen),
         ) as stream:
             body = "".join(stream.iter_text())
         assert f"Phản ánh #{mine['id']} đã được xử lý" in body
         # Reopen once, not twice.
-        reopened = client.post(f"/api/v1/reports/{mine['id']}/reopen", json={"reason": "Quán lại bày ra"}, headers=bearer(citizen))
+        reopened = client.post(
+            f"/api/v1/reports/{mine['id']}/reopen",
+            json={"reason": "Quán lại bày ra"},
+            headers=bearer(citizen),
+        )
         assert reopened.json()["status"] == "in_progress"
-        client.post(f"/api/v1/reports/{mine['id']}/actions", json={"action": "resolve", "note": "Đã xử lý lại."}, headers=headers)
-        twice = client.post(f"/api/v1/reports/{mine['id']}/reopen", json={"reason": "x"}, headers=bearer(citizen))
+        client.post(
+            f"/api/v1/reports/{mine['id']}/actions",
+            json={"action": "resolve", "note": "Đã xử lý lại."},
+            headers=headers,
+        )
+        twice = client.post(
+            f"/api/v1/reports/{mine['id']}/reopen", json={"reason": "x"}, headers=bearer(citizen)
+        )
         assert twice.status_code == 409

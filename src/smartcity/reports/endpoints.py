@@ -114,7 +114,7 @@ def list_reports(
     before: Annotated[int | None, Query(ge=1, description="Keyset: `next_before`.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ReportPage:
-    return reports.list(
+    return reports.list_page(
         session,
         where=report_filter(category, ward, status, since, until),
         before=before,

@@ -333,7 +333,8 @@ def list_requests(request: Request, session: SessionDep, fmt: str) -> Response:
         language = language_of(request)
         names = _category_names(session, language)
         found: list[Report] = []
-        for code in codes or [None]:
+        wanted: list[str | None] = list(codes) or [None]
+        for code in wanted:
             where = ReportFilter(
                 category=code,
                 statuses=statuses,

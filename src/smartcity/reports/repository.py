@@ -90,7 +90,7 @@ def get_report_for_update(session: Session, report_id: int) -> Report | None:
     return session.scalars(select(Report).where(Report.id == report_id).with_for_update()).first()
 
 
-def _filtered(query: Select[Any], where: ReportFilter) -> Select[Any]:
+def _filtered[Q: Select[*tuple[Any, ...]]](query: Q, where: ReportFilter) -> Q:
     if where.category:
         query = query.where(Report.category_code == where.category)
     if where.ward_code is not None:

@@ -465,7 +465,7 @@ class ReportsService:
             return report.paused_at is not None and report.paused_at > report.due_at
         return now > report.due_at
 
-    def list(
+    def list_page(
         self, session: Session, *, where: ReportFilter, before: int | None, limit: int
     ) -> ReportPage:
         rows = repository.list_reports(session, where, before=before, limit=limit + 1)

@@ -90,7 +90,7 @@ def list_page(
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     where = report_filter(category or None, ward, [status] if status else None, since, until)
-    page = reports.list(session, where=where, before=before, limit=20)
+    page = reports.list_page(session, where=where, before=before, limit=20)
     names = places_service.ward_names(session, {r.ward_code for r in page.items})
     query = request.url.query
     params = "&".join(p for p in query.split("&") if p and not p.startswith("before="))
