@@ -1,8 +1,8 @@
-"""reports agencies categories reports events stats
+"""reports
 
 Revision ID: 0005_reports
 Revises: 0003_roads
-Create Date: 2026-11-28 11:48:32.064967
+Create Date: 2026-11-28 12:03:42.391747
 """
 
 from collections.abc import Sequence
@@ -171,21 +171,19 @@ def upgrade() -> None:
             ["agency_code", "status", "due_at"],
             unique=False,
         )
-        batch_op.create_index(
-            "ix_reports_category_created_at", ["category_code", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_reports_category_code_id", ["category_code", "id"], unique=False)
         batch_op.create_index(
             "ix_reports_category_status_cell", ["category_code", "status", "cell"], unique=False
         )
-        batch_op.create_index("ix_reports_cell_created_at", ["cell", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_reports_cell_map",
+            ["cell", "id", "lon", "lat", "category_code", "status"],
+            unique=False,
+        )
         batch_op.create_index("ix_reports_created_at_id", ["created_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_reporter_id"), ["reporter_id"], unique=False)
-        batch_op.create_index(
-            "ix_reports_status_created_at", ["status", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_reports_ward_code_created_at", ["ward_code", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_reports_status_id", ["status", "id"], unique=False)
+        batch_op.create_index("ix_reports_ward_code_id", ["ward_code", "id"], unique=False)
 
     op.create_table(
         "report_events",
@@ -332,13 +330,13 @@ def downgrade() -> None:
 
     op.drop_table("report_events")
     with op.batch_alter_table("reports", schema=None) as batch_op:
-        batch_op.drop_index("ix_reports_ward_code_created_at")
-        batch_op.drop_index("ix_reports_status_created_at")
+        batch_op.drop_index("ix_reports_ward_code_id")
+        batch_op.drop_index("ix_reports_status_id")
         batch_op.drop_index(batch_op.f("ix_reports_reporter_id"))
         batch_op.drop_index("ix_reports_created_at_id")
-        batch_op.drop_index("ix_reports_cell_created_at")
+        batch_op.drop_index("ix_reports_cell_map")
         batch_op.drop_index("ix_reports_category_status_cell")
-        batch_op.drop_index("ix_reports_category_created_at")
+        batch_op.drop_index("ix_reports_category_code_id")
         batch_op.drop_index("ix_reports_agency_code_status_due_at")
 
     op.drop_table("reports")
