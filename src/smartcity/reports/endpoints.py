@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +27,7 @@ from smartcity.reports.forms import (
 from smartcity.reports.limits import create_limit
 from smartcity.reports.models import ReportStatus
 from smartcity.reports.schemas import (
+    MAX_ID,
     ActionRequest,
     BulkActionRequest,
     CategoryOut,
@@ -46,6 +46,8 @@ from smartcity.reports.schemas import (
 from smartcity.reports.service import Photo, reports
 
 router = api_router(prefix="/api/v1/reports", tags=["reports"])
+
+ReportIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _CREATE_BODY: dict[str, Any] = {
     "requestBody": {
@@ -94,8 +96,13 @@ async def parsed_report(request: Request) -> tuple[ReportCreate, list[Photo]]:
 CategoryQuery = Annotated[str | None, Query(max_length=40)]
 WardQuery = Annotated[int | None, Query(ge=1, le=99_999)]
 StatusQuery = Annotated[list[ReportStatus] | None, Query()]
-SinceQuery = Annotated[date | None, Query(description="First day (Ho Chi Minh time).")]
-UntilQuery = Annotated[date | None, Query(description="Last day, inclusive.")]
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+SinceQuery = Annotated[
+    str | None, Query(pattern=DAY_PATTERN, description="First day, YYYY-MM-DD (Ho Chi Minh time).")
+]
+UntilQuery = Annotated[
+    str | None, Query(pattern=DAY_PATTERN, description="Last day, YYYY-MM-DD, inclusive.")
+]
 
 
 @router.get("/categories", response_model=list[CategoryOut], summary="Report categories")
@@ -111,7 +118,9 @@ def list_reports(
     status: StatusQuery = None,
     since: SinceQuery = None,
     until: UntilQuery = None,
-    before: Annotated[int | None, Query(ge=1, description="Keyset: `next_before`.")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Keyset: `next_before`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ReportPage:
     return reports.list_page(
@@ -250,7 +259,7 @@ async def notification_stream(
 
 
 @router.get("/{report_id}", response_model=ReportOut, summary="A report with its timeline")
-def get_report(session: SessionDep, report_id: int) -> ReportOut:
+def get_report(session: SessionDep, report_id: ReportIdPath) -> ReportOut:
     return reports.public(session, report_id)
 
 
@@ -258,7 +267,7 @@ def get_report(session: SessionDep, report_id: int) -> ReportOut:
 def support(
     session: SessionDep,
     principal: OptionalPrincipal,
-    report_id: int,
+    report_id: ReportIdPath,
     email: Annotated[str | None, Query(max_length=254)] = None,
 ) -> ReportOut:
     reports.support(session, report_id=report_id, principal=principal, email=email)
@@ -267,7 +276,7 @@ def support(
 
 @router.post("/{report_id}/actions", response_model=ReportOut, summary="Officer action")
 def act(
-    session: SessionDep, principal: CurrentPrincipal, report_id: int, body: ActionRequest
+    session: SessionDep, principal: CurrentPrincipal, report_id: ReportIdPath, body: ActionRequest
 ) -> ReportOut:
     reports.act(session, report_id=report_id, request=body, principal=principal)
     return reports.public(session, report_id)
@@ -290,7 +299,7 @@ def bulk_act(
 
 @router.post("/{report_id}/info", response_model=ReportOut, summary="Reporter adds information")
 def provide_info(
-    session: SessionDep, principal: OptionalPrincipal, report_id: int, body: InfoRequest
+    session: SessionDep, principal: OptionalPrincipal, report_id: ReportIdPath, body: InfoRequest
 ) -> ReportOut:
     reports.provide_info(
         session, report_id=report_id, principal=principal, key=body.key, note=body.note
@@ -300,7 +309,7 @@ def provide_info(
 
 @router.post("/{report_id}/rating", response_model=ReportOut, summary="Reporter rates the answer")
 def rate(
-    session: SessionDep, principal: OptionalPrincipal, report_id: int, body: RatingRequest
+    session: SessionDep, principal: OptionalPrincipal, report_id: ReportIdPath, body: RatingRequest
 ) -> ReportOut:
     reports.rate(
         session,
@@ -315,7 +324,7 @@ def rate(
 
 @router.post("/{report_id}/reopen", response_model=ReportOut, summary="Reporter reopens once")
 def reopen(
-    session: SessionDep, principal: OptionalPrincipal, report_id: int, body: ReopenRequest
+    session: SessionDep, principal: OptionalPrincipal, report_id: ReportIdPath, body: ReopenRequest
 ) -> ReportOut:
     reports.reopen(
         session, report_id=report_id, principal=principal, key=body.key, reason=body.reason

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core.clock import VN_TZ
-from smartcity.core.errors import BadRequest
+from smartcity.core.errors import BadRequest, ValidationFailed
 from smartcity.core.i18n import N_
 from smartcity.reports.models import ReportStatus
 from smartcity.reports.repository import ReportFilter
@@ -83,12 +83,16 @@ def report_filter(
     category: str | None,
     ward: int | None,
     status: list[ReportStatus] | None,
-    since: date | None,
-    until: date | None,
+    since: str | None,
+    until: str | None,
 ) -> ReportFilter:
-    """Query filters; days are Ho Chi Minh days and ``until`` is inclusive."""
+    """Query filters; days (``YYYY-MM-DD``) are Ho Chi Minh days and ``until`` is inclusive."""
 
-    def start_of(day: date) -> datetime:
+    def start_of(text: str) -> datetime:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValidationFailed(N_("Ngày không hợp lệ: {day}."), day=text) from None
         return datetime.combine(day, datetime.min.time(), tzinfo=VN_TZ)
 
     return ReportFilter(
@@ -96,5 +100,5 @@ def report_filter(
         ward_code=ward,
         statuses=tuple(status or ()),
         since=start_of(since) if since else None,
-        until=start_of(until + timedelta(days=1)) if until else None,
+        until=start_of(until) + timedelta(days=1) if until else None,
     )

@@ -30,9 +30,11 @@ from smartcity.reports.forms import report_from_form
 from smartcity.reports.limits import create_limit
 from smartcity.reports.models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report
 from smartcity.reports.repository import ReportFilter
+from smartcity.reports.schemas import MAX_ID
 from smartcity.reports.service import distance_m, reports
 
-router = api_router(prefix="/open311/v2", tags=["open311"])
+# Described by the GeoReport v2 spec and its own discovery document, not by our OpenAPI.
+router = api_router(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
 
 SUBMIT_SCOPE = "reports:submit"
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -302,6 +304,8 @@ def list_requests(request: Request, session: SessionDep, fmt: str) -> Response:
         if params.get("service_request_id"):
             try:
                 ids = tuple(int(p) for p in params["service_request_id"].split(",") if p.strip())
+                if any(not 0 < i <= MAX_ID for i in ids):
+                    raise ValueError
             except ValueError:
                 raise Open311Error(400, "service_request_id: numbers, comma separated") from None
         codes = [c for c in (params.get("service_code") or "").split(",") if c]
@@ -381,7 +385,7 @@ def get_request(
     request: Request, session: SessionDep, service_request_id: str, fmt: str
 ) -> Response:
     def produce() -> Response:
-        if not service_request_id.isdigit():
+        if not service_request_id.isdigit() or int(service_request_id) > MAX_ID:
             raise Open311Error(404, f"service_request_id {service_request_id} not found")
         report = reports.get(session, int(service_request_id))
         names = _category_names(session, language_of(request))
@@ -396,7 +400,7 @@ def get_request(
 def get_token(request: Request, session: SessionDep, token: str, fmt: str) -> Response:
     def produce() -> Response:
         # Requests are created at once, so a token names its request: "r<id>".
-        if not (token.startswith("r") and token[1:].isdigit()):
+        if not (token.startswith("r") and token[1:].isdigit() and int(token[1:]) <= MAX_ID):
             raise Open311Error(404, f"token {token} not found")
         report = reports.get(session, int(token[1:]))
         return render(

@@ -12,6 +12,9 @@ from smartcity.core.schemas import Latitude, Longitude, Schema
 from smartcity.reports.models import AgencyKind, EventKind, ReportStatus
 
 MAX_PHOTOS = 5
+#: Ids fit a 32-bit signed integer on every backend.
+MAX_ID = 2_147_483_647
+ReportID = Annotated[int, Field(ge=1, le=MAX_ID)]
 MAX_DESCRIPTION = 4000
 
 
@@ -93,7 +96,7 @@ class ActionRequest(BaseModel):
     #: ``transfer``: the agency kind (or code) to send the report to.
     agency: Annotated[str | None, Field(max_length=50)] = None
     #: ``assign``: the officer's user id.
-    assignee_id: int | None = None
+    assignee_id: ReportID | None = None
 
     @field_validator("note", "agency")
     @classmethod
@@ -102,7 +105,7 @@ class ActionRequest(BaseModel):
 
 
 class BulkActionRequest(ActionRequest):
-    report_ids: Annotated[list[int], Field(min_length=1, max_length=200)]
+    report_ids: Annotated[list[ReportID], Field(min_length=1, max_length=200)]
 
 
 class RatingRequest(BaseModel):

@@ -3,11 +3,10 @@ officer console and ward statistics.  Forms post with CSRF tokens; no inline scr
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Form, Query, Request, Response
+from fastapi import Depends, Form, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
@@ -24,7 +23,7 @@ from smartcity.places.service import places as places_service
 from smartcity.reports.forms import invalid, photos_from_form, report_filter, report_from_form
 from smartcity.reports.limits import create_limit
 from smartcity.reports.models import ReportStatus
-from smartcity.reports.schemas import MAX_PHOTOS, ActionRequest
+from smartcity.reports.schemas import MAX_ID, MAX_PHOTOS, ActionRequest
 from smartcity.reports.service import reports
 from smartcity.web.templating import render
 
@@ -85,9 +84,9 @@ def list_page(
     category: Annotated[str | None, Query(max_length=40)] = None,
     ward: Annotated[int | None, Query(ge=1, le=99_999)] = None,
     status: Annotated[ReportStatus | None, Query()] = None,
-    since: Annotated[date | None, Query()] = None,
-    until: Annotated[date | None, Query()] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    since: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    until: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     where = report_filter(category or None, ward, [status] if status else None, since, until)
     page = reports.list_page(session, where=where, before=before, limit=20)
@@ -109,8 +108,8 @@ def list_page(
                 "category": category or "",
                 "ward": ward,
                 "status": status.value if status else "",
-                "since": since.isoformat() if since else "",
-                "until": until.isoformat() if until else "",
+                "since": since or "",
+                "until": until or "",
             },
             "map_query": params,
             "next_url": f"/reports?{params + '&' if params else ''}before={page.next_before}"
@@ -217,7 +216,9 @@ async def console_bulk(request: Request, principal: OptionalPrincipal) -> Respon
 
 
 @router.post("/reports/console/{report_id}", dependencies=[Depends(verify_csrf)])
-async def console_act(request: Request, report_id: int, principal: OptionalPrincipal) -> Response:
+async def console_act(
+    request: Request, report_id: Annotated[int, Path(ge=1, le=MAX_ID)], principal: OptionalPrincipal
+) -> Response:
     form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=50)
     body = _action_from_form(form)
     photos = await photos_from_form(form)
@@ -274,7 +275,7 @@ def detail_page(
     request: Request,
     session: SessionDep,
     principal: OptionalPrincipal,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     key: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     report = reports.get(session, report_id)
@@ -300,7 +301,7 @@ def detail_page(
     )
 
 
-def _back(report_id: int, key: str | None) -> RedirectResponse:
+def _back(report_id: Annotated[int, Path(ge=1, le=MAX_ID)], key: str | None) -> RedirectResponse:
     target = f"/reports/{report_id}" + (f"?key={quote(key)}" if key else "")
     return RedirectResponse(target, status_code=303)
 
@@ -309,7 +310,7 @@ def _back(report_id: int, key: str | None) -> RedirectResponse:
 def support_submit(
     session: SessionDep,
     principal: OptionalPrincipal,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     email: Annotated[str | None, Form(max_length=254)] = None,
 ) -> Response:
     reports.support(session, report_id=report_id, principal=principal, email=email or None)
@@ -320,7 +321,7 @@ def support_submit(
 def rate_submit(
     session: SessionDep,
     principal: OptionalPrincipal,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     rating: Annotated[int, Form(ge=1, le=5)],
     comment: Annotated[str | None, Form(max_length=2000)] = None,
     key: Annotated[str | None, Form(max_length=100)] = None,
@@ -335,7 +336,7 @@ def rate_submit(
 def reopen_submit(
     session: SessionDep,
     principal: OptionalPrincipal,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
     key: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
@@ -347,7 +348,7 @@ def reopen_submit(
 def info_submit(
     session: SessionDep,
     principal: OptionalPrincipal,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     note: Annotated[str, Form(min_length=1, max_length=4000)],
     key: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:

@@ -1,4 +1,4 @@
-"""reports
+"""reports: agencies, categories, reports and their timeline, supporters, notifications, outbox, ward statistics
 
 Revision ID: 0005_reports
 Revises: 0003_roads
