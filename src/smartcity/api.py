@@ -10,6 +10,9 @@ from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
 from smartcity.places.endpoints import router as places_router
+from smartcity.reports.endpoints import router as reports_api_router
+from smartcity.reports.open311 import router as open311_router
+from smartcity.reports.views import router as reports_pages_router
 from smartcity.roads.endpoints import router as roads_router
 from smartcity.routing.endpoints import router as routing_api_router
 from smartcity.routing.views import router as routing_pages_router
@@ -31,6 +34,9 @@ def routers() -> list[APIRouter]:
         traffic_router,
         routing_api_router,
         routing_pages_router,
+        reports_api_router,
+        open311_router,
+        reports_pages_router,
     ]
 
 

@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "smartcity.places.models",
     "smartcity.roads.models",
     "smartcity.traffic.models",
+    "smartcity.reports.models",
 )
 
 

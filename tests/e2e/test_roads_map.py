@@ -42,8 +42,8 @@ def test_city_map_draws_road_tiles_and_pans_and_zooms(
     screenshot(page, "roads-city.png")
     assert road_tiles, "the map asked for no road tiles"
     # Central HCMC (Nguyễn Huệ) at street zoom through a shared-view link, then zoom and pan.
-    page.goto(live_server + "/#14/10.7745/106.7035")
-    page.reload()  # a hash-only change does not reload the page
+    # A new query string makes it a real navigation (a hash-only change would not reload).
+    page.goto(live_server + "/?view=shared#14/10.7745/106.7035")
     page.wait_for_function(
         "() => document.querySelectorAll('#ward-map canvas.leaflet-tile-loaded').length > 0"
     )

@@ -50,6 +50,7 @@ SECTIONS: tuple[Section, ...] = (
         "/reports",
         N_("Phản ánh"),
         N_("Gửi phản ánh kèm ảnh và vị trí, theo dõi việc xử lý của phường và cơ quan."),
+        placeholder=False,
     ),
     Section(
         "/services",
