@@ -9,6 +9,9 @@ from smartcity.accounts.views import router as accounts_pages_router
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
+from smartcity.flood.endpoints import router as flood_api_router
+from smartcity.flood.sensorthings import router as flood_sta_router
+from smartcity.flood.views import router as flood_pages_router
 from smartcity.places.endpoints import router as places_router
 from smartcity.roads.endpoints import router as roads_router
 from smartcity.web.views import router as web_router
@@ -25,6 +28,9 @@ def routers() -> list[APIRouter]:
         accounts_api_router,
         accounts_pages_router,
         roads_router,
+        flood_api_router,
+        flood_sta_router,
+        flood_pages_router,
     ]
 
 
@@ -34,8 +40,18 @@ def register_tile_layers() -> None:
     from smartcity.places.tiles import WardsLayer
     from smartcity.roads.tiles import RoadsLayer
 
+    from smartcity.flood.tiles import FloodLayer
+
     register_layer(RoadsLayer())
     register_layer(WardsLayer())
+    register_layer(FloodLayer())
+
+
+def register_subscribers() -> None:
+    """Domain-event handlers of every module (each registers once per process)."""
+    from smartcity.flood.tasks import register as register_flood
+
+    register_flood()
 
 
 def register_notices() -> None:

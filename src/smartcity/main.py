@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app, render_html=render_error_page)
     api.register_tile_layers()
     api.register_notices()
+    api.register_subscribers()
     for router in api.routers():
         app.include_router(router)
     # Last: "coming" pages for modules whose own pages are not mounted yet.
