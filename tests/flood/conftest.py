@@ -25,6 +25,16 @@ def ingest_key(database: Database) -> str:
 
 
 @pytest.fixture
+def subscriber_key(database: Database) -> str:
+    """A client app subscribed to flood alerts for its user's route."""
+    with database.session() as session:
+        created = accounts.create_api_key(
+            session, data=ApiKeyCreate(name="Ứng dụng cảnh báo", scopes=["flood:read"]), creator=None
+        )
+        return created.key
+
+
+@pytest.fixture
 def make_station(client: TestClient, ingest_key: str) -> Callable[..., dict[str, Any]]:
     """POST a Thing with its Location and one Datastream (unit symbol decides the kind)."""
 

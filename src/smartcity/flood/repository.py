@@ -238,9 +238,13 @@ def points_by_ids(session: Session, ids: Iterable[int]) -> list[FloodPoint]:
     )
 
 
-def point_by_name(session: Session, name: str, origin: str = "hotspot") -> FloodPoint | None:
+def hotspot(session: Session, name: str, district_key: str) -> FloodPoint | None:
     return session.scalars(
-        select(FloodPoint).where(FloodPoint.name == name, FloodPoint.origin == origin)
+        select(FloodPoint).where(
+            FloodPoint.name == name,
+            FloodPoint.district_key == district_key,
+            FloodPoint.origin == "hotspot",
+        )
     ).first()
 
 

@@ -338,12 +338,13 @@ class FloodService:
             )
         index = self._index(session)
         imported = updated = flagged = without = 0
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for number, row in enumerate(rows, start=2):
             name = row["street_name"].strip()
-            if not name or name in seen:
+            district = (row.get("legacy_district_key") or "").strip()[:40]
+            if not name or (name, district) in seen:
                 continue
-            seen.add(name)
+            seen.add((name, district))
             try:
                 lon, lat = float(row["lon"]), float(row["lat"])
             except ValueError:
@@ -351,15 +352,14 @@ class FloodService:
                     N_("Dòng {line}: toạ độ không hợp lệ."), line=number
                 ) from None
             quality = row["geocode_quality"].strip()
-            point = repo.point_by_name(session, name)
+            point = repo.hotspot(session, name, district)
             if point is None:
-                point = FloodPoint(name=name, origin="hotspot", lon=lon, lat=lat)
+                point = FloodPoint(name=name, origin="hotspot", district_key=district, lon=lon, lat=lat)
                 session.add(point)
                 imported += 1
             else:
                 updated += 1
             point.lon, point.lat = lon, lat
-            point.district_key = row.get("legacy_district_key", "").strip()[:40]
             point.geocode_quality = quality[:40]
             point.source = row.get("source_batch", "").strip()[:120]
             point.flagged = quality.endswith("unverified")
