@@ -93,8 +93,19 @@ def main() -> None:
     key = _setup(var_dir)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "smartcity.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "smartcity.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=_env(var_dir),
     )
     base = f"http://127.0.0.1:{port}"
@@ -126,13 +137,20 @@ def main() -> None:
                             moment = start_time + timedelta(seconds=step * args.clients + number)
                             rows.append([moment.isoformat(), float(step % 40)])
                             step += 1
-                        body.append({"Datastream": {"@iot.id": stream},
-                                     "components": ["phenomenonTime", "result"], "dataArray": rows})
+                        body.append(
+                            {
+                                "Datastream": {"@iot.id": stream},
+                                "components": ["phenomenonTime", "result"],
+                                "dataArray": rows,
+                            }
+                        )
                     began = time.perf_counter()
                     response = client.post(f"{STA}/CreateObservations", json=body, headers=headers)
                     elapsed = time.perf_counter() - began
                     if response.status_code != 201:
-                        raise SystemExit(f"ingest failed: {response.status_code} {response.text[:300]}")
+                        raise SystemExit(
+                            f"ingest failed: {response.status_code} {response.text[:300]}"
+                        )
                     with lock:
                         latencies.append(elapsed)
                     sent[number] += per_stream * len(streams)
@@ -153,14 +171,22 @@ def main() -> None:
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000
     p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000 if len(latencies) > 1 else p50
-    print(f"cores: {os.cpu_count()}, database: {os.environ.get('SMARTCITY_DATABASE_URL') or 'SQLite (WAL)'}")
-    print(f"batches of {per_stream * len(streams)} obs ({len(streams)} datastreams), "
-          f"{args.clients} client(s), {wall:.1f} s, {len(latencies)} requests")
+    print(
+        f"cores: {os.cpu_count()}, database: {os.environ.get('SMARTCITY_DATABASE_URL') or 'SQLite (WAL)'}"
+    )
+    print(
+        f"batches of {per_stream * len(streams)} obs ({len(streams)} datastreams), "
+        f"{args.clients} client(s), {wall:.1f} s, {len(latencies)} requests"
+    )
     print(f"request latency p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     print(f"{'':32}{'obs/s':>10}{'ours / it':>12}")
     print(f"{'this platform (sustained)':32}{rate:>10,.0f}{'':>12}")
-    print(f"{'FROST Hamburg, sustained':32}{FROST_HAMBURG_SUSTAINED:>10,}{rate / FROST_HAMBURG_SUSTAINED:>11.2f}x")
-    print(f"{'FROST Hamburg, peaks':32}{FROST_HAMBURG_PEAK:>10,}{rate / FROST_HAMBURG_PEAK:>11.2f}x")
+    print(
+        f"{'FROST Hamburg, sustained':32}{FROST_HAMBURG_SUSTAINED:>10,}{rate / FROST_HAMBURG_SUSTAINED:>11.2f}x"
+    )
+    print(
+        f"{'FROST Hamburg, peaks':32}{FROST_HAMBURG_PEAK:>10,}{rate / FROST_HAMBURG_PEAK:>11.2f}x"
+    )
     print(f"target {TARGET:,} obs/s sustained: {'MET' if rate >= TARGET else 'NOT MET'}")
 
 

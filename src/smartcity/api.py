@@ -37,10 +37,9 @@ def routers() -> list[APIRouter]:
 def register_tile_layers() -> None:
     """Map layers served as vector tiles under /tiles/{layer}/…"""
     from smartcity.core.tiles import register_layer
+    from smartcity.flood.tiles import FloodLayer
     from smartcity.places.tiles import WardsLayer
     from smartcity.roads.tiles import RoadsLayer
-
-    from smartcity.flood.tiles import FloodLayer
 
     register_layer(RoadsLayer())
     register_layer(WardsLayer())

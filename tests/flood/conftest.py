@@ -19,7 +19,9 @@ STA = "/api/sta/v1.1"
 def ingest_key(database: Database) -> str:
     with database.session() as session:
         created = accounts.create_api_key(
-            session, data=ApiKeyCreate(name="Cổng cảm biến ngập", scopes=["flood:ingest"]), creator=None
+            session,
+            data=ApiKeyCreate(name="Cổng cảm biến ngập", scopes=["flood:ingest"]),
+            creator=None,
         )
         return created.key
 
@@ -29,7 +31,9 @@ def subscriber_key(database: Database) -> str:
     """A client app subscribed to flood alerts for its user's route."""
     with database.session() as session:
         created = accounts.create_api_key(
-            session, data=ApiKeyCreate(name="Ứng dụng cảnh báo", scopes=["flood:read"]), creator=None
+            session,
+            data=ApiKeyCreate(name="Ứng dụng cảnh báo", scopes=["flood:read"]),
+            creator=None,
         )
         return created.key
 
@@ -74,7 +78,12 @@ def make_station(client: TestClient, ingest_key: str) -> Callable[..., dict[str,
                 "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
                 "unitOfMeasurement": {"name": symbol, "symbol": symbol, "definition": ""},
                 "Thing": {"@iot.id": thing.json()["@iot.id"]},
-                "Sensor": {"name": "sensor", "description": "", "encodingType": "text/plain", "metadata": ""},
+                "Sensor": {
+                    "name": "sensor",
+                    "description": "",
+                    "encodingType": "text/plain",
+                    "metadata": "",
+                },
                 "ObservedProperty": {"name": symbol, "definition": "", "description": ""},
             },
             headers=headers,

@@ -50,7 +50,9 @@ def test_frost_client_creates_and_reads_entities(live_server: str, ingest_key: s
     service.create(thing)
     assert isinstance(thing.id, int)
     sensor = fsc.Sensor(name="radar", description="", encoding_type="text/plain", metadata="")
-    prop = fsc.ObservedProperty(name="mực nước", definition="http://example.org/tide", description="")
+    prop = fsc.ObservedProperty(
+        name="mực nước", definition="http://example.org/tide", description=""
+    )
     stream = fsc.Datastream(
         name="Mực triều",
         description="",
@@ -66,7 +68,9 @@ def test_frost_client_creates_and_reads_entities(live_server: str, ingest_key: s
     start = _now() - timedelta(hours=3)
     for i in range(3):
         obs = fsc.Observation(
-            result=1.1 + i / 10, phenomenon_time=(start + timedelta(hours=i)).isoformat(), datastream=stream
+            result=1.1 + i / 10,
+            phenomenon_time=(start + timedelta(hours=i)).isoformat(),
+            datastream=stream,
         )
         service.create(obs)
         assert isinstance(obs.id, int)
@@ -79,14 +83,18 @@ def test_frost_client_creates_and_reads_entities(live_server: str, ingest_key: s
     array.datastream = stream
     for i in range(3, 6):
         array.add_observation(
-            fsc.Observation(result=1.1 + i / 10, phenomenon_time=(start + timedelta(hours=i - 6)).isoformat(), datastream=stream)
+            fsc.Observation(
+                result=1.1 + i / 10,
+                phenomenon_time=(start + timedelta(hours=i - 6)).isoformat(),
+                datastream=stream,
+            )
         )
     document = fsc.model.ext.data_array_document.DataArrayDocument()
     document.add_data_array_value(array)
     links = service.observations().create(document)
     assert len(links) == 3
 
-    found = list(service.things().query().filter(f"name eq 'Trạm triều Phú An'").list())
+    found = list(service.things().query().filter("name eq 'Trạm triều Phú An'").list())
     assert [t.id for t in found] == [thing.id]
     readings = (
         service.observations()
@@ -103,17 +111,24 @@ def test_frost_client_creates_and_reads_entities(live_server: str, ingest_key: s
     assert fetched.name == "Mực triều"
 
 
-def test_navigation_links_and_query_options(client: TestClient, make_station: Callable[..., dict[str, Any]]) -> None:
+def test_navigation_links_and_query_options(
+    client: TestClient, make_station: Callable[..., dict[str, Any]]
+) -> None:
     station = make_station("Trạm mưa Tân Sơn Hoà", symbol="mm")
     thing = station["thing"]
     assert thing["@iot.selfLink"].endswith(f"/Things({thing['@iot.id']})")
     assert thing["Datastreams@iot.navigationLink"].endswith("/Datastreams")
-    streams = client.get(thing["Datastreams@iot.navigationLink"].split("testserver")[-1].replace("http://127.0.0.1", ""))
+    streams = client.get(
+        thing["Datastreams@iot.navigationLink"]
+        .split("testserver")[-1]
+        .replace("http://127.0.0.1", "")
+    )
     assert streams.status_code == 200
     assert streams.json()["value"][0]["properties"]["kind"] == "rainfall"
     listing = client.get(f"{STA}/Things", params={"$top": "1", "$count": "true"})
     body = listing.json()
-    assert len(body["value"]) == 1 and body["@iot.count"] >= 1
+    assert len(body["value"]) == 1
+    assert body["@iot.count"] >= 1
     if body["@iot.count"] > 1:
         assert "$skip=1" in body["@iot.nextLink"]
 
@@ -136,8 +151,12 @@ def test_resending_is_idempotent_and_late_data_is_accepted(
     ds = station["datastream"]["@iot.id"]
     now = _now()
     rows = [[(now - timedelta(minutes=10 * i)).isoformat(), float(i)] for i in range(5)]
-    first = client.post(f"{STA}/CreateObservations", json=_batch(ds, rows), headers=station["headers"])
-    again = client.post(f"{STA}/CreateObservations", json=_batch(ds, rows), headers=station["headers"])
+    first = client.post(
+        f"{STA}/CreateObservations", json=_batch(ds, rows), headers=station["headers"]
+    )
+    again = client.post(
+        f"{STA}/CreateObservations", json=_batch(ds, rows), headers=station["headers"]
+    )
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     late = client.post(
@@ -149,7 +168,9 @@ def test_resending_is_idempotent_and_late_data_is_accepted(
     stored = client.get(f"{STA}/Datastreams({ds})/Observations", params={"$count": "true"}).json()
     assert stored["@iot.count"] == 6
     # the late reading did not move the datastream's "latest" back
-    assert client.get(f"{STA}/Datastreams({ds})").json()["phenomenonTime"] == rows[0][0].replace("+00:00", "Z")
+    assert client.get(f"{STA}/Datastreams({ds})").json()["phenomenonTime"] == rows[0][0].replace(
+        "+00:00", "Z"
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,23 +193,31 @@ def test_impossible_values_reject_the_whole_batch(
     ds = station["datastream"]["@iot.id"]
     now = _now()
     rows = [[(now - timedelta(minutes=5)).isoformat(), 1.0], [(now + delta).isoformat(), value]]
-    response = client.post(f"{STA}/CreateObservations", json=_batch(ds, rows), headers=station["headers"])
+    response = client.post(
+        f"{STA}/CreateObservations", json=_batch(ds, rows), headers=station["headers"]
+    )
     assert response.status_code == 422
     body = response.json()
-    assert body["code"] == 422 and body["type"] == "error" and body["error"] == "impossible_observation"
-    assert message in body["message"] and "1" in body["message"]
+    assert body["code"] == 422
+    assert body["type"] == "error"
+    assert body["error"] == "impossible_observation"
+    assert message in body["message"]
+    assert "1" in body["message"]
     stored = client.get(f"{STA}/Datastreams({ds})/Observations", params={"$count": "true"}).json()
     assert stored["@iot.count"] == 0, "nothing of the refused batch is stored"
 
 
-def test_unknown_datastream_and_bad_queries(client: TestClient, make_station: Callable[..., dict[str, Any]]) -> None:
+def test_unknown_datastream_and_bad_queries(
+    client: TestClient, make_station: Callable[..., dict[str, Any]]
+) -> None:
     station = make_station("Trạm 3")
     response = client.post(
         f"{STA}/CreateObservations",
         json=_batch(987654, [[_now().isoformat(), 1.0]]),
         headers=station["headers"],
     )
-    assert response.status_code == 422 and response.json()["error"] == "unknown_datastream"
+    assert response.status_code == 422
+    assert response.json()["error"] == "unknown_datastream"
     assert client.get(f"{STA}/Observations", params={"$filter": "secret eq 1"}).status_code == 400
     assert client.get(f"{STA}/Observations", params={"$filter": "result eq"}).status_code == 400
     assert client.get(f"{STA}/Things(987654)").json()["code"] == 404

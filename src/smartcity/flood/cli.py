@@ -14,12 +14,18 @@ from rich.console import Console
 from smartcity.config import get_settings
 
 console = Console()
-flood_app = typer.Typer(help="Flooding: forecast evaluation and periodic refresh.", no_args_is_help=True)
-simulate_app = typer.Typer(help="Simulators that feed the platform through its public APIs.", no_args_is_help=True)
+flood_app = typer.Typer(
+    help="Flooding: forecast evaluation and periodic refresh.", no_args_is_help=True
+)
+simulate_app = typer.Typer(
+    help="Simulators that feed the platform through its public APIs.", no_args_is_help=True
+)
 
 
 def import_hotspots(
-    file: Annotated[Path | None, typer.Argument(help="CSV of flood-prone streets (default: shared data).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV of flood-prone streets (default: shared data).")
+    ] = None,
 ) -> None:
     """Seed flood points from the list of flood-prone streets (safe to run again)."""
     from smartcity.core.db import get_database
@@ -43,7 +49,9 @@ def _default_hotspots() -> Path:
     data_dir = get_settings().data_dir
     path = data_dir / "flood" / "hcmc_flood_hotspots_streets.csv" if data_dir else None
     if path is None or not path.is_file():
-        raise typer.BadParameter("give the CSV file (shared/data/flood/hcmc_flood_hotspots_streets.csv)")
+        raise typer.BadParameter(
+            "give the CSV file (shared/data/flood/hcmc_flood_hotspots_streets.csv)"
+        )
     return path
 
 
@@ -54,15 +62,21 @@ def _api_key() -> str:
 
     with get_database().session() as session:
         return accounts.create_api_key(
-            session, data=ApiKeyCreate(name="flood simulator", scopes=["flood:ingest"]), creator=None
+            session,
+            data=ApiKeyCreate(name="flood simulator", scopes=["flood:ingest"]),
+            creator=None,
         ).key
 
 
 @simulate_app.command("flood")
 def simulate_flood(
     base_url: Annotated[str, typer.Option(help="The running platform.")] = "http://127.0.0.1:8000",
-    api_key: Annotated[str | None, typer.Option(help="flood:ingest key (default: create one locally).")] = None,
-    day: Annotated[str | None, typer.Option(help="Storm day YYYY-MM-DD (default: the wettest).")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="flood:ingest key (default: create one locally).")
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option(help="Storm day YYYY-MM-DD (default: the wettest).")
+    ] = None,
     interval: Annotated[float, typer.Option(help="Seconds between 15-minute steps.")] = 1.0,
 ) -> None:
     """Play a real storm day (2010–2019) with the tide through the public APIs."""
@@ -102,7 +116,9 @@ def start_demo_simulation(base_url: str, *, interval: float = 2.0) -> threading.
             import_hotspots(None)
             key = _api_key()
             for storm in simulator.storms(data_dir)[:5]:
-                simulator.run(client, {"X-API-Key": key}, storm=storm, interval=interval, log=lambda _m: None)
+                simulator.run(
+                    client, {"X-API-Key": key}, storm=storm, interval=interval, log=lambda _m: None
+                )
 
     thread = threading.Thread(target=play, name="flood-simulator", daemon=True)
     thread.start()
@@ -120,7 +136,9 @@ def evaluate(
     data_dir = get_settings().data_dir
     if data_dir is None:
         raise typer.BadParameter("the climate data is needed: set SMARTCITY_DATA_DIR")
-    console.print(simulator.evaluation_table(simulator.evaluate(data_dir, points=points, min_mm=min_mm)))
+    console.print(
+        simulator.evaluation_table(simulator.evaluate(data_dir, points=points, min_mm=min_mm))
+    )
 
 
 @flood_app.command("tick")

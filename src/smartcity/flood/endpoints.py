@@ -45,7 +45,9 @@ def owner_of(principal: Principal) -> str:
     return "anonymous"
 
 
-@router.get("/api/v1/flood/points", response_model=PointCollection, summary="Flood points (GeoJSON)")
+@router.get(
+    "/api/v1/flood/points", response_model=PointCollection, summary="Flood points (GeoJSON)"
+)
 def flood_points(session: SessionDep) -> dict[str, Any]:
     return flood_service.points_geojson(session, now=utcnow())
 
@@ -62,9 +64,7 @@ def report_flooding(
     lon: Annotated[Longitude, Form()],
     lat: Annotated[Latitude, Form()],
     depth_cm: Annotated[float | None, Form(ge=0, description="Depth estimate in cm")] = None,
-    depth: Annotated[
-        str | None, Form(description="Or a word: " + ", ".join(DEPTH_WORDS))
-    ] = None,
+    depth: Annotated[str | None, Form(description="Or a word: " + ", ".join(DEPTH_WORDS))] = None,
     photo: Annotated[UploadFile | None, File(description="JPEG, PNG or WebP")] = None,
 ) -> ReportOut:
     """A clearly marked flood-report endpoint of this module (the reports module's own
@@ -73,7 +73,9 @@ def report_flooding(
     if value is None and depth is not None:
         value = DEPTH_WORDS.get(depth.lower())
     if value is None:
-        raise BadEntity(N_("Cần độ sâu (depth_cm) hoặc mức: {words}."), words=", ".join(DEPTH_WORDS))
+        raise BadEntity(
+            N_("Cần độ sâu (depth_cm) hoặc mức: {words}."), words=", ".join(DEPTH_WORDS)
+        )
     officer = principal is not None and principal.role in (Role.officer, Role.admin)
     data = photo.file.read() if photo is not None and photo.filename else None
     report = flood_service.add_report(
@@ -87,7 +89,9 @@ def report_flooding(
     return ReportOut.model_validate(report)
 
 
-@router.get("/api/v1/flood/tide", response_model=TideOut, summary="Phú An tide curve and alert levels")
+@router.get(
+    "/api/v1/flood/tide", response_model=TideOut, summary="Phú An tide curve and alert levels"
+)
 def tide(
     session: SessionDep,
     hours: Annotated[int, Query(ge=1, le=24 * 14)] = 48,
@@ -117,7 +121,9 @@ def forecast(session: SessionDep) -> ForecastOut:
     status_code=201,
     summary="Watch a place or a route for flooding (now and forecast)",
 )
-def subscribe(session: SessionDep, principal: CurrentPrincipal, body: SubscriptionIn) -> SubscriptionOut:
+def subscribe(
+    session: SessionDep, principal: CurrentPrincipal, body: SubscriptionIn
+) -> SubscriptionOut:
     subscription = flood_service.subscribe(
         session,
         owner=owner_of(principal),
@@ -154,7 +160,11 @@ def my_alerts(
     ]
 
 
-@router.get("/api/v1/flood/stream", summary="Server-Sent Events: 'changed' when flood points change")
+@router.get(
+    "/api/v1/flood/stream",
+    summary="Server-Sent Events: 'changed' when flood points change",
+    include_in_schema=False,  # an endless text/event-stream, not a request/response operation
+)
 async def stream(request: Request) -> StreamingResponse:
     async def events() -> AsyncIterator[str]:
         seen = -1

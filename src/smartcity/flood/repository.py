@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
     delete,
     func,
@@ -36,7 +37,7 @@ from smartcity.flood.models import (
     Subscription,
     Thing,
 )
-from smartcity.flood.odata import Compare, Logical, Node, Not, Path, Value
+from smartcity.flood.odata import Logical, Node, Not, Path, Value
 
 Column = InstrumentedAttribute[Any]
 
@@ -95,9 +96,7 @@ def compile_filter(paths: Mapping[str, Column], node: Node) -> ColumnElement[boo
     if isinstance(node, Not):
         return not_(compile_filter(paths, node.operand))
     left, right = _operand(paths, node.left), _operand(paths, node.right)
-    if not isinstance(left, InstrumentedAttribute) and not isinstance(
-        right, InstrumentedAttribute
-    ):
+    if not isinstance(left, InstrumentedAttribute) and not isinstance(right, InstrumentedAttribute):
         raise BadQuery(N_("Mỗi phép so sánh trong $filter cần một thuộc tính."))
     operations: dict[str, Any] = {
         "eq": lambda a, b: a == b,
@@ -126,14 +125,14 @@ def query_entities[M](
     condition = compile_filter(paths, node) if node is not None else true()
     if where is not None:
         condition = and_(condition, where)
-    statement: Select[tuple[M]] = select(model).where(condition)
+    statement: Select[Any] = select(model).where(condition)
     for name, descending in order:
         column = paths.get(name)
         if column is None:
             raise BadQuery(N_("Không sắp xếp được theo thuộc tính {name}."), name=name)
         statement = statement.order_by(column.desc() if descending else column.asc())
     statement = statement.order_by(paths["id"].asc()).limit(top).offset(skip)
-    rows = list(session.scalars(statement))
+    rows: list[M] = list(session.scalars(statement))
     total = None
     if count:
         total = int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
@@ -149,9 +148,7 @@ def datastream_kinds(session: Session, ids: Iterable[int]) -> dict[int, tuple[st
     if not wanted:
         return {}
     rows = session.execute(
-        select(Datastream.id, Datastream.kind, Datastream.thing_id).where(
-            Datastream.id.in_(wanted)
-        )
+        select(Datastream.id, Datastream.kind, Datastream.thing_id).where(Datastream.id.in_(wanted))
     )
     return {int(r.id): (str(r.kind), int(r.thing_id)) for r in rows}
 
@@ -161,7 +158,7 @@ def upsert_observations(session: Session, rows: list[dict[str, Any]]) -> list[in
     replaces the stored result (sensors re-send; corrections win).  Ids in input order."""
     if not rows:
         return []
-    table = Observation.__table__
+    table = cast(Table, Observation.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     statement = insert.on_conflict_do_update(
@@ -207,7 +204,9 @@ def datastreams_of_kind(session: Session, kind: str) -> list[Datastream]:
 
 def point_ids_of_things(session: Session, thing_ids: Iterable[int]) -> set[int]:
     rows = session.scalars(
-        select(Thing.point_id).where(Thing.id.in_(sorted(set(thing_ids))), Thing.point_id.is_not(None))
+        select(Thing.point_id).where(
+            Thing.id.in_(sorted(set(thing_ids))), Thing.point_id.is_not(None)
+        )
     )
     return {int(r) for r in rows if r is not None}
 
@@ -218,7 +217,9 @@ def location_of_thing(session: Session, thing_id: int) -> Location | None:
 
 def things_with_locations(session: Session) -> list[tuple[Thing, Location | None]]:
     rows = session.execute(
-        select(Thing, Location).outerjoin(Location, Location.thing_id == Thing.id).order_by(Thing.id)
+        select(Thing, Location)
+        .outerjoin(Location, Location.thing_id == Thing.id)
+        .order_by(Thing.id)
     )
     return [(r[0], r[1]) for r in rows]
 
@@ -248,9 +249,7 @@ def hotspot(session: Session, name: str, district_key: str) -> FloodPoint | None
     ).first()
 
 
-def points_near(
-    session: Session, lon: float, lat: float, degrees: float
-) -> list[FloodPoint]:
+def points_near(session: Session, lon: float, lat: float, degrees: float) -> list[FloodPoint]:
     return list(
         session.scalars(
             select(FloodPoint).where(
@@ -273,7 +272,9 @@ def reports_for(session: Session, point_ids: Iterable[int], since: datetime) -> 
     return list(
         session.scalars(
             select(FloodReport)
-            .where(FloodReport.point_id.in_(sorted(set(point_ids))), FloodReport.observed_at >= since)
+            .where(
+                FloodReport.point_id.in_(sorted(set(point_ids))), FloodReport.observed_at >= since
+            )
             .order_by(FloodReport.observed_at)
         )
     )
@@ -292,12 +293,14 @@ def report_by_external_id(session: Session, external_id: str) -> FloodReport | N
 
 def sensor_things_of_points(session: Session, point_ids: Iterable[int]) -> dict[int, list[int]]:
     rows = session.execute(
-        select(Thing.point_id, Datastream.id).join(Datastream, Datastream.thing_id == Thing.id).where(
-            Thing.point_id.in_(sorted(set(point_ids))), Datastream.kind == "water_depth"
-        )
+        select(Thing.point_id, Datastream.id)
+        .join(Datastream, Datastream.thing_id == Thing.id)
+        .where(Thing.point_id.in_(sorted(set(point_ids))), Datastream.kind == "water_depth")
     )
     found: dict[int, list[int]] = {}
     for point_id, datastream_id in rows:
+        if point_id is None:
+            continue
         found.setdefault(int(point_id), []).append(int(datastream_id))
     return found
 
@@ -309,9 +312,7 @@ def datastreams_by_ids(session: Session, ids: Iterable[int]) -> list[Datastream]
 # --- segments ---
 
 
-def segment_depths(
-    session: Session, network_version: str, *, forecast: bool
-) -> dict[int, float]:
+def segment_depths(session: Session, network_version: str, *, forecast: bool) -> dict[int, float]:
     rows = session.execute(
         select(SegmentDepth.segment, SegmentDepth.depth_cm).where(
             SegmentDepth.network_version == network_version, SegmentDepth.forecast == forecast
@@ -356,9 +357,7 @@ def save_segment_depths(
 
 def subscriptions(session: Session, network_version: str) -> list[Subscription]:
     return list(
-        session.scalars(
-            select(Subscription).where(Subscription.network_version == network_version)
-        )
+        session.scalars(select(Subscription).where(Subscription.network_version == network_version))
     )
 
 

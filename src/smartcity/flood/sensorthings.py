@@ -45,7 +45,9 @@ ROOT = "/api/sta/v1.1"
 MAX_TOP = 10_000
 DEFAULT_TOP = 100
 
-router = api_router(tags=["sensorthings"])
+#: Not in our OpenAPI document: the OGC SensorThings API v1.1 standard (OGC 18-088) is its
+#: contract, and its errors follow FROST's JSON rather than our problem+json.
+router = api_router(tags=["sensorthings"], include_in_schema=False)
 Ingest = Annotated[Principal, Depends(require_scopes("flood:ingest"))]
 
 SETS: dict[str, type[Any]] = {
@@ -79,7 +81,11 @@ def to_json(entity: Any, base: str) -> dict[str, Any]:
     link = f"{base}/{plural}({entity.id})"
     doc: dict[str, Any] = {"@iot.id": entity.id, "@iot.selfLink": link}
     if isinstance(entity, Thing):
-        doc |= {"name": entity.name, "description": entity.description, "properties": entity.properties}
+        doc |= {
+            "name": entity.name,
+            "description": entity.description,
+            "properties": entity.properties,
+        }
     elif isinstance(entity, Location):
         doc |= {
             "name": entity.name,
@@ -95,7 +101,11 @@ def to_json(entity: Any, base: str) -> dict[str, Any]:
             "metadata": entity.sensor_metadata,
         }
     elif isinstance(entity, ObservedProperty):
-        doc |= {"name": entity.name, "definition": entity.definition, "description": entity.description}
+        doc |= {
+            "name": entity.name,
+            "definition": entity.definition,
+            "description": entity.description,
+        }
     elif isinstance(entity, Datastream):
         doc |= {
             "name": entity.name,
@@ -117,7 +127,9 @@ def to_json(entity: Any, base: str) -> dict[str, Any]:
     return doc
 
 
-def frost_errors[**P](handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Response]]:
+def frost_errors[**P](
+    handler: Callable[P, Awaitable[Response]],
+) -> Callable[P, Awaitable[Response]]:
     """Answer this API's own errors in FROST's JSON shape (the transaction still rolls back)."""
 
     @functools.wraps(handler)
@@ -147,7 +159,9 @@ def _int_param(request: Request, name: str, default: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadQuery(N_("{name} phải là số nguyên từ 0 đến {high}."), name=name, high=high) from None
+        raise BadQuery(
+            N_("{name} phải là số nguyên từ 0 đến {high}."), name=name, high=high
+        ) from None
     if not 0 <= value <= high:
         raise BadQuery(N_("{name} phải là số nguyên từ 0 đến {high}."), name=name, high=high)
     return value
@@ -251,7 +265,11 @@ def _register_create(name: str) -> None:
 
     create_entity.__name__ = f"sta_create_{name}"
     router.add_api_route(
-        f"{ROOT}/{name}", create_entity, methods=["POST"], status_code=201, summary=f"Create in {name}"
+        f"{ROOT}/{name}",
+        create_entity,
+        methods=["POST"],
+        status_code=201,
+        summary=f"Create in {name}",
     )
 
 
@@ -265,20 +283,24 @@ def _number(value: Any, index: int) -> float:
     return float(value)
 
 
-def _observation_item(data: Any, datastream_id: int | None, index: int) -> tuple[int, datetime, float, datetime | None]:
+def _observation_item(
+    data: Any, datastream_id: int | None, index: int
+) -> tuple[int, datetime, float, datetime | None]:
     if not isinstance(data, dict):
         raise BadEntity(N_("Thân yêu cầu phải là một đối tượng JSON."))
     if datastream_id is None:
         ref = data.get("Datastream")
         if not isinstance(ref, dict) or not isinstance(ref.get("@iot.id"), int):
-            raise BadEntity(N_("Observation cần Datastream {\"@iot.id\": …}."))
+            raise BadEntity(N_('Observation cần Datastream {"@iot.id": …}.'))
         datastream_id = int(ref["@iot.id"])
     moment = parse_time(data.get("phenomenonTime"))
     result_time = parse_time(data["resultTime"], "resultTime") if data.get("resultTime") else None
     return datastream_id, moment, _number(data.get("result"), index), result_time
 
 
-async def _create_observation(request: Request, session: Session, datastream_id: int | None) -> Response:
+async def _create_observation(
+    request: Request, session: Session, datastream_id: int | None
+) -> Response:
     item = _observation_item(await _json_body(request), datastream_id, 0)
     ids = await run_in_threadpool(flood_service.ingest, session, [item])
     observation = await run_in_threadpool(session.get, Observation, ids[0])
@@ -331,7 +353,9 @@ def parse_data_array(body: Any) -> list[tuple[int, datetime, float, datetime | N
         for row in rows:
             index = len(items)
             if not isinstance(row, list) or len(row) != width:
-                raise BadEntity(N_("Quan trắc số {index}: số phần tử khác components."), index=index)
+                raise BadEntity(
+                    N_("Quan trắc số {index}: số phần tử khác components."), index=index
+                )
             stamp = row[t_at]
             try:
                 moment = fromisoformat(stamp)
@@ -342,7 +366,9 @@ def parse_data_array(body: Any) -> list[tuple[int, datetime, float, datetime | N
             result = row[r_at]
             if result.__class__ is not float and result.__class__ is not int:
                 result = _number(result, index)
-            result_time = parse_time(row[rt_at], "resultTime") if rt_at is not None and row[rt_at] else None
+            result_time = (
+                parse_time(row[rt_at], "resultTime") if rt_at is not None and row[rt_at] else None
+            )
             items.append((datastream_id, moment, float(result), result_time))
     return items
 
@@ -371,7 +397,9 @@ def _register_navigation(
 
     navigate.__name__ = f"sta_{parent}_{relation}"
     router.add_api_route(
-        f"{ROOT}/{parent}({{entity_id:int}})/{relation}", navigate, methods=["GET"],
+        f"{ROOT}/{parent}({{entity_id:int}})/{relation}",
+        navigate,
+        methods=["GET"],
         summary=f"{relation} of one of {parent}",
     )
 
@@ -381,8 +409,13 @@ _register_navigation("Things", Thing, "Locations", Location, lambda i: Location.
 _register_navigation(
     "Datastreams", Datastream, "Observations", Observation, lambda i: Observation.datastream_id == i
 )
-_register_navigation("Sensors", Sensor, "Datastreams", Datastream, lambda i: Datastream.sensor_id == i)
 _register_navigation(
-    "ObservedProperties", ObservedProperty, "Datastreams", Datastream,
+    "Sensors", Sensor, "Datastreams", Datastream, lambda i: Datastream.sensor_id == i
+)
+_register_navigation(
+    "ObservedProperties",
+    ObservedProperty,
+    "Datastreams",
+    Datastream,
     lambda i: Datastream.observed_property_id == i,
 )

@@ -27,7 +27,6 @@ from smartcity.flood.errors import (
     ImpossibleValue,
     UnknownDatastream,
 )
-from smartcity.flood.schemas import ForecastOut, ForecastRow, SeriesOut, TideOut, TidePoint
 from smartcity.flood.models import (
     Alert,
     Datastream,
@@ -42,6 +41,7 @@ from smartcity.flood.models import (
     Subscription,
     Thing,
 )
+from smartcity.flood.schemas import ForecastOut, ForecastRow, SeriesOut, TideOut, TidePoint
 from smartcity.roads.errors import NoRoadNetwork
 from smartcity.roads.index import NetworkIndex
 from smartcity.roads.service import roads as road_service
@@ -124,7 +124,9 @@ def parse_time(value: Any, field: str = "phenomenonTime") -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BadEntity(N_("{field} không phải thời điểm ISO 8601: {value}"), field=field, value=value[:40]) from None
+        raise BadEntity(
+            N_("{field} không phải thời điểm ISO 8601: {value}"), field=field, value=value[:40]
+        ) from None
     if moment.tzinfo is None:
         raise BadEntity(N_("{field} cần múi giờ (ví dụ Z hoặc +07:00)."), field=field)
     return moment
@@ -144,8 +146,8 @@ class FloodService:
     def _location(self, data: Mapping[str, Any], thing_id: int | None) -> Location:
         geometry = data.get("location")
         coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
-        if geometry is not None and geometry.get("type") == "Feature":  # type: ignore[union-attr]
-            inner = geometry.get("geometry")  # type: ignore[union-attr]
+        if geometry is not None and geometry.get("type") == "Feature":
+            inner = geometry.get("geometry")
             coordinates = inner.get("coordinates") if isinstance(inner, dict) else None
         if (
             not isinstance(coordinates, list)
@@ -227,7 +229,7 @@ class FloodService:
                 Sensor: self.create_sensor,
                 ObservedProperty: self.create_observed_property,
             }
-            created = creators[model](session, value)
+            created: Any = creators[model](session, value)
             return int(created.id)
         raise BadEntity(N_("Datastream cần {field}."), field=key)
 
@@ -278,7 +280,9 @@ class FloodService:
                     id=datastream_id,
                 )
             if not math.isfinite(result):
-                raise ImpossibleValue(N_("Quan trắc số {index}: kết quả không phải số."), index=index)
+                raise ImpossibleValue(
+                    N_("Quan trắc số {index}: kết quả không phải số."), index=index
+                )
             low, high = PHYSICAL_LIMITS[known[0]]
             if not low <= result <= high:
                 raise ImpossibleValue(
@@ -354,7 +358,9 @@ class FloodService:
             quality = row["geocode_quality"].strip()
             point = repo.hotspot(session, name, district)
             if point is None:
-                point = FloodPoint(name=name, origin="hotspot", district_key=district, lon=lon, lat=lat)
+                point = FloodPoint(
+                    name=name, origin="hotspot", district_key=district, lon=lon, lat=lat
+                )
                 session.add(point)
                 imported += 1
             else:
@@ -369,7 +375,9 @@ class FloodService:
                 point.segments = [] if point.flagged else snap(index, lon, lat, street=name)
                 without += not point.segments
         session.flush()
-        return ImportReport(imported=imported, updated=updated, flagged=flagged, without_segments=without)
+        return ImportReport(
+            imported=imported, updated=updated, flagged=flagged, without_segments=without
+        )
 
     def _index(self, session: Session) -> NetworkIndex | None:
         try:
@@ -435,7 +443,9 @@ class FloodService:
         self.refresh_points(session, {point.id}, now=now)
         return report
 
-    def _point_for(self, session: Session, index: NetworkIndex, lon: float, lat: float) -> FloodPoint:
+    def _point_for(
+        self, session: Session, index: NetworkIndex, lon: float, lat: float
+    ) -> FloodPoint:
         nearby = repo.points_near(session, lon, lat, REPORT_RADIUS_M / 100_000)
         best = min(
             ((p, _metres(lon, lat, p.lon, p.lat)) for p in nearby),
@@ -478,12 +488,21 @@ class FloodService:
 
     # ---------------------------------------------------------------- fusion
 
-    def fuse(self, point: FloodPoint, sensor: tuple[datetime, float] | None,
-             reports: Iterable[FloodReport], now: datetime) -> Fused:
+    def fuse(
+        self,
+        point: FloodPoint,
+        sensor: tuple[datetime, float] | None,
+        reports: Iterable[FloodReport],
+        now: datetime,
+    ) -> Fused:
         settings = get_settings()
         candidates: list[Fused] = []
-        if sensor is not None and now - sensor[0] <= timedelta(minutes=settings.flood_sensor_stale_min):
-            candidates.append(Fused(sensor[1], SOURCE_WEIGHT[DepthSource.sensor], DepthSource.sensor, sensor[0]))
+        if sensor is not None and now - sensor[0] <= timedelta(
+            minutes=settings.flood_sensor_stale_min
+        ):
+            candidates.append(
+                Fused(sensor[1], SOURCE_WEIGHT[DepthSource.sensor], DepthSource.sensor, sensor[0])
+            )
         fade = timedelta(minutes=settings.flood_report_fade_min)
         citizen_w: list[tuple[float, float]] = []
         citizen_latest: datetime | None = None
@@ -493,9 +512,16 @@ class FloodService:
                 continue
             freshness = max(0.0, 1.0 - age / fade)
             if report.verified:
-                source = report.source if report.source != DepthSource.report else DepthSource.officer
+                source = (
+                    report.source if report.source != DepthSource.report else DepthSource.officer
+                )
                 candidates.append(
-                    Fused(report.depth_cm, SOURCE_WEIGHT[source] * freshness, source, report.observed_at)
+                    Fused(
+                        report.depth_cm,
+                        SOURCE_WEIGHT[source] * freshness,
+                        source,
+                        report.observed_at,
+                    )
                 )
             else:
                 citizen_w.append((settings.flood_report_weight * freshness, report.depth_cm))
@@ -510,7 +536,9 @@ class FloodService:
             return Fused(0.0, 0.0, DepthSource.none, None)
         return max(candidates, key=lambda c: (round(c.confidence, 6), c.observed_at or now))
 
-    def refresh_points(self, session: Session, point_ids: Iterable[int], *, now: datetime | None = None) -> None:
+    def refresh_points(
+        self, session: Session, point_ids: Iterable[int], *, now: datetime | None = None
+    ) -> None:
         now = now or utcnow()
         settings = get_settings()
         points = repo.points_by_ids(session, point_ids)
@@ -518,17 +546,24 @@ class FloodService:
             return
         ids = [p.id for p in points]
         streams = repo.sensor_things_of_points(session, ids)
-        stream_rows = {d.id: d for d in repo.datastreams_by_ids(session, [s for v in streams.values() for s in v])}
+        stream_rows = {
+            d.id: d
+            for d in repo.datastreams_by_ids(session, [s for v in streams.values() for s in v])
+        }
         reports: dict[int, list[FloodReport]] = {}
-        for report in repo.reports_for(session, ids, now - timedelta(minutes=settings.flood_report_fade_min)):
+        for report in repo.reports_for(
+            session, ids, now - timedelta(minutes=settings.flood_report_fade_min)
+        ):
             reports.setdefault(report.point_id, []).append(report)
         changed: list[int] = []
         for point in points:
             sensor: tuple[datetime, float] | None = None
             for stream_id in streams.get(point.id, []):
                 row = stream_rows[stream_id]
-                if row.last_time is not None and row.last_result is not None and (
-                    sensor is None or row.last_time > sensor[0]
+                if (
+                    row.last_time is not None
+                    and row.last_result is not None
+                    and (sensor is None or row.last_time > sensor[0])
                 ):
                     sensor = (row.last_time, row.last_result)
             fused = self.fuse(point, sensor, reports.get(point.id, []), now)
@@ -541,9 +576,18 @@ class FloodService:
 
     def _apply(self, point: FloodPoint, fused: Fused, now: datetime) -> bool:
         settings = get_settings()
-        before = (point.state, round(point.depth_cm, 1), point.depth_source, round(point.confidence, 2))
+        before = (
+            point.state,
+            round(point.depth_cm, 1),
+            point.depth_source,
+            round(point.confidence, 2),
+        )
         depth = round(fused.depth_cm, 1)
-        if point.observed_at is not None and fused.observed_at is not None and fused.observed_at > point.observed_at:
+        if (
+            point.observed_at is not None
+            and fused.observed_at is not None
+            and fused.observed_at > point.observed_at
+        ):
             hours = (fused.observed_at - point.observed_at).total_seconds() / 3600
             point.trend_cm_h = round((depth - point.depth_cm) / hours, 1) if hours > 0 else 0.0
         elif fused.observed_at is None:
@@ -571,12 +615,19 @@ class FloodService:
         point.observed_at = fused.observed_at
         trusted = fused.confidence >= settings.flood_publish_confidence and not point.flagged
         point.published_cm = depth if trusted and depth >= settings.flood_dry_cm else 0.0
-        after = (point.state, round(point.depth_cm, 1), point.depth_source, round(point.confidence, 2))
+        after = (
+            point.state,
+            round(point.depth_cm, 1),
+            point.depth_source,
+            round(point.confidence, 2),
+        )
         return before != after
 
     # ---------------------------------------------------------------- segments and alerts
 
-    def publish_segments(self, session: Session, *, now: datetime | None = None) -> dict[int, float]:
+    def publish_segments(
+        self, session: Session, *, now: datetime | None = None
+    ) -> dict[int, float]:
         """Recompute per-segment depths from the points; publish only the changed ones."""
         now = now or utcnow()
         index = self._index(session)
@@ -591,7 +642,13 @@ class FloodService:
         return self._publish(session, index.version, wanted, forecast=False, now=now)
 
     def _publish(
-        self, session: Session, version: str, wanted: Mapping[int, float], *, forecast: bool, now: datetime
+        self,
+        session: Session,
+        version: str,
+        wanted: Mapping[int, float],
+        *,
+        forecast: bool,
+        now: datetime,
     ) -> dict[int, float]:
         current = repo.segment_depths(session, version, forecast=forecast)
         changed = {s: d for s, d in wanted.items() if abs(current.get(s, 0.0) - d) >= 0.5}
@@ -609,7 +666,9 @@ class FloodService:
         self._alert_subscribers(session, version, changed, forecast=forecast, now=now)
         return changed
 
-    def publish_forecast(self, session: Session, depths: Mapping[int, float], *, now: datetime) -> dict[int, float]:
+    def publish_forecast(
+        self, session: Session, depths: Mapping[int, float], *, now: datetime
+    ) -> dict[int, float]:
         """Per-point forecast depths (max over the horizon) → forecast segment depths."""
         index = self._index(session)
         if index is None:
@@ -625,7 +684,13 @@ class FloodService:
         return self._publish(session, index.version, wanted, forecast=True, now=now)
 
     def _alert_subscribers(
-        self, session: Session, version: str, changed: Mapping[int, float], *, forecast: bool, now: datetime
+        self,
+        session: Session,
+        version: str,
+        changed: Mapping[int, float],
+        *,
+        forecast: bool,
+        now: datetime,
     ) -> None:
         limit = get_settings().flood_alert_depth_cm
         deep = {s: d for s, d in changed.items() if d >= limit}
@@ -674,17 +739,22 @@ class FloodService:
         if segments:
             bad = [s for s in segments if not 0 <= s < index.graph.segment_count]
             if bad:
-                raise BadEntity(N_("Đoạn đường không tồn tại: {ids}"), ids=", ".join(map(str, bad[:5])))
+                raise BadEntity(
+                    N_("Đoạn đường không tồn tại: {ids}"), ids=", ".join(map(str, bad[:5]))
+                )
             chosen.update(int(s) for s in segments)
         if line:
             for position in line:
-                for segment, _ in index.nearest_segments(position[0], position[1], max_distance_m=25.0)[:2]:
+                for segment, _ in index.nearest_segments(
+                    position[0], position[1], max_distance_m=25.0
+                )[:2]:
                     chosen.add(segment)
         if lon is not None and lat is not None:
             chosen.update(s for s, _ in index.nearest_segments(lon, lat, max_distance_m=radius_m))
         if not chosen:
             raise FarFromStreet(
-                N_("Không có con đường nào trong vòng {radius} m quanh vị trí này."), radius=int(radius_m)
+                N_("Không có con đường nào trong vòng {radius} m quanh vị trí này."),
+                radius=int(radius_m),
             )
         subscription = Subscription(
             owner=owner, label=label[:200], network_version=index.version, segments=sorted(chosen)
@@ -772,7 +842,10 @@ class FloodService:
             alert_levels_m=list(get_settings().tide_alert_levels_m),
             now_m=round(now_m, 3),
             now_alert=tide_model.alert_level(now_m),
-            curve=[TidePoint(time=t, level_m=round(float(v), 3)) for t, v in zip(times, levels, strict=True)],
+            curve=[
+                TidePoint(time=t, level_m=round(float(v), 3))
+                for t, v in zip(times, levels, strict=True)
+            ],
         )
 
     def series(self, session: Session, thing_id: int, *, since: datetime) -> SeriesOut:
@@ -839,7 +912,9 @@ class FloodService:
             self.publish_forecast(session, horizon_max, now=now)
         return ForecastOut(
             issued_at=now,
-            assumptions=[line.strip("* ").strip() for line in (model.__doc__ or "").split("\n* ")[1:]],
+            assumptions=[
+                line.strip("* ").strip() for line in (model.__doc__ or "").split("\n* ")[1:]
+            ],
             points=sorted(rows, key=lambda r: -max(r.depth_cm.values())),
         )
 
@@ -884,7 +959,9 @@ def next_state(
     if depth < dry:
         return PointState.dry
     if state in (PointState.flooded, PointState.receding):
-        if depth < previous_depth - 0.5 or (state is PointState.receding and depth <= previous_depth + 0.5):
+        if depth < previous_depth - 0.5 or (
+            state is PointState.receding and depth <= previous_depth + 0.5
+        ):
             return PointState.receding
         return PointState.flooded if depth >= min_depth else PointState.receding
     if depth >= min_depth and wet_since is not None and now - wet_since >= min_duration:

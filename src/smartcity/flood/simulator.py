@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -36,12 +36,8 @@ STORM_SHARE = 0.8
 STORM_START_LOCAL_H = 15
 
 
-class HttpClient(Protocol):
-    """httpx.Client or FastAPI's TestClient."""
-
-    def get(self, url: str, **kwargs: Any) -> Any: ...
-
-    def post(self, url: str, **kwargs: Any) -> Any: ...
+#: ``httpx.Client`` or FastAPI's ``TestClient`` (any client with httpx's get/post).
+HttpClient = Any
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,9 @@ def storms(data_dir: Path, *, min_mm: float = 40.0) -> list[Storm]:
     """Wet days of 2010–2019 with at least ``min_mm``, wettest first."""
     path = data_dir / CLIMATE_FILE
     with path.open(encoding="utf-8") as handle:
-        rows = [(date.fromisoformat(r["date"]), float(r["PRECTOTCORR"])) for r in csv.DictReader(handle)]
+        rows = [
+            (date.fromisoformat(r["date"]), float(r["PRECTOTCORR"])) for r in csv.DictReader(handle)
+        ]
     chosen = [disaggregate(d, mm) for d, mm in rows if mm >= min_mm]
     return sorted(chosen, key=lambda s: -s.daily_mm)
 
@@ -100,7 +98,9 @@ class Evaluation:
     scores: dict[str, dict[int, model.Score]] = field(default_factory=dict)
 
 
-def evaluate(data_dir: Path, *, points: int = 30, seed: int = 7, min_mm: float = 30.0) -> Evaluation:
+def evaluate(
+    data_dir: Path, *, points: int = 30, seed: int = 7, min_mm: float = 30.0
+) -> Evaluation:
     """Forecast skill on simulated storms with known truth.
 
     For every storm day and hotspot, a forecast is issued each hour from the true depth now
@@ -122,7 +122,9 @@ def evaluate(data_dir: Path, *, points: int = 30, seed: int = 7, min_mm: float =
     horizon = max(model.LEADS_H) * per_h
     for storm in wet:
         rain = np.concatenate([storm.rain_steps(), np.zeros(horizon)])
-        tide = np.concatenate([tide_for_day(storm.day), tide_for_day(storm.day + timedelta(days=1))[:horizon]])
+        tide = np.concatenate(
+            [tide_for_day(storm.day), tide_for_day(storm.day + timedelta(days=1))[:horizon]]
+        )
         for truth, guess in zip(truths, guesses, strict=True):
             depth, _ = model.run(truth, rain, tide)
             for issue in range(per_h, 24 * per_h, per_h):
@@ -143,7 +145,9 @@ def evaluate(data_dir: Path, *, points: int = 30, seed: int = 7, min_mm: float =
                     )
                     for lead in model.LEADS_H:
                         observed = depth[issue - 1 + lead * per_h] >= threshold
-                        result.scores[variant][lead].add(predicted[lead] >= threshold, bool(observed))
+                        result.scores[variant][lead].add(
+                            predicted[lead] >= threshold, bool(observed)
+                        )
     return result
 
 
@@ -171,16 +175,28 @@ class Stations:
     depth: dict[int, int]  # flood point id → datastream id
 
 
-def _station(client: HttpClient, headers: dict[str, str], name: str, lon: float, lat: float,
-             symbol: str, point_id: int | None = None) -> int:
+def _station(
+    client: HttpClient,
+    headers: dict[str, str],
+    name: str,
+    lon: float,
+    lat: float,
+    symbol: str,
+    point_id: int | None = None,
+) -> int:
     thing = client.post(
         f"{STA}/Things",
         json={
             "name": name,
             "description": "simulator",
             "properties": {"flood_point_id": point_id} if point_id else {},
-            "Locations": [{"name": name, "encodingType": "application/geo+json",
-                           "location": {"type": "Point", "coordinates": [lon, lat]}}],
+            "Locations": [
+                {
+                    "name": name,
+                    "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [lon, lat]},
+                }
+            ],
         },
         headers=headers,
     )
@@ -205,8 +221,15 @@ def setup(client: HttpClient, headers: dict[str, str], *, sensors: int = 12) -> 
     points = client.get("/api/v1/flood/points").json()["features"]
     usable = [p for p in points if not p["properties"]["flagged"] and p["properties"]["segments"]]
     depth = {
-        p["id"]: _station(client, headers, f"Cảm biến ngập {p['properties']['name']}",
-                          *p["geometry"]["coordinates"], "cm", p["id"])
+        p["id"]: _station(
+            client,
+            headers,
+            f"Cảm biến ngập {p['properties']['name']}",
+            p["geometry"]["coordinates"][0],
+            p["geometry"]["coordinates"][1],
+            "cm",
+            p["id"],
+        )
         for p in usable[:sensors]
     }
     rain = _station(client, headers, "Trạm mưa Tân Sơn Hoà", 106.6667, 10.7970, "mm")
@@ -222,7 +245,9 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def steps(storm: Storm, points: list[int], *, seed: int = 1) -> Iterator[tuple[float, float, dict[int, float]]]:
+def steps(
+    storm: Storm, points: list[int], *, seed: int = 1
+) -> Iterator[tuple[float, float, dict[int, float]]]:
     """(rain mm/h, tide m, true depth per point) for each 15-minute step of the storm day."""
     rng = random.Random(seed)
     truths = {p: truth_response(str(p), rng) for p in points}
@@ -233,24 +258,50 @@ def steps(storm: Storm, points: list[int], *, seed: int = 1) -> Iterator[tuple[f
         yield float(rain[i]), float(tide[i]), {p: round(float(s[i]), 1) for p, s in series.items()}
 
 
-def post_step(client: HttpClient, headers: dict[str, str], stations: Stations, *,
-              rain_mm_h: float, tide_m: float, depths: dict[int, float], at: datetime) -> None:
+def post_step(
+    client: HttpClient,
+    headers: dict[str, str],
+    stations: Stations,
+    *,
+    rain_mm_h: float,
+    tide_m: float,
+    depths: dict[int, float],
+    at: datetime,
+) -> None:
     stamp = at.isoformat()
     body = [
-        {"Datastream": {"@iot.id": stations.rain}, "components": ["phenomenonTime", "result"],
-         "dataArray": [[stamp, round(rain_mm_h * model.STEP_H, 2)]]},
-        {"Datastream": {"@iot.id": stations.tide}, "components": ["phenomenonTime", "result"],
-         "dataArray": [[stamp, round(tide_m, 3)]]},
+        {
+            "Datastream": {"@iot.id": stations.rain},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": [[stamp, round(rain_mm_h * model.STEP_H, 2)]],
+        },
+        {
+            "Datastream": {"@iot.id": stations.tide},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": [[stamp, round(tide_m, 3)]],
+        },
     ] + [
-        {"Datastream": {"@iot.id": stations.depth[p]}, "components": ["phenomenonTime", "result"],
-         "dataArray": [[stamp, d]]}
-        for p, d in depths.items() if p in stations.depth
+        {
+            "Datastream": {"@iot.id": stations.depth[p]},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": [[stamp, d]],
+        }
+        for p, d in depths.items()
+        if p in stations.depth
     ]
     client.post(f"{STA}/CreateObservations", json=body, headers=headers).raise_for_status()
 
 
-def run(client: HttpClient, headers: dict[str, str], *, storm: Storm, interval: float = 1.0,
-        reports: int = 5, log: Callable[[str], None] = print, seed: int = 1) -> Stations:
+def run(
+    client: HttpClient,
+    headers: dict[str, str],
+    *,
+    storm: Storm,
+    interval: float = 1.0,
+    reports: int = 5,
+    log: Callable[[str], None] = print,
+    seed: int = 1,
+) -> Stations:
     """Play one storm day through the public APIs."""
     stations = setup(client, headers)
     points = client.get("/api/v1/flood/points").json()["features"]
@@ -258,8 +309,15 @@ def run(client: HttpClient, headers: dict[str, str], *, storm: Storm, interval: 
     rng = random.Random(seed)
     photo = _photo()
     for number, (rain, tide, depths) in enumerate(steps(storm, list(stations.depth), seed=seed)):
-        post_step(client, headers, stations, rain_mm_h=rain, tide_m=tide, depths=depths,
-                  at=datetime.now(UTC))
+        post_step(
+            client,
+            headers,
+            stations,
+            rain_mm_h=rain,
+            tide_m=tide,
+            depths=depths,
+            at=datetime.now(UTC),
+        )
         wet = [p for p, d in depths.items() if d >= 10]
         if wet and reports > 0 and rng.random() < 0.3:
             reports -= 1
@@ -272,8 +330,10 @@ def run(client: HttpClient, headers: dict[str, str], *, storm: Storm, interval: 
                 files={"photo": ("flood.jpg", photo, "image/jpeg")},
             )
         if number % 4 == 0:
-            log(f"{storm.day} {number // 4:02d}:00 rain {rain:5.1f} mm/h tide {tide:5.2f} m, "
-                f"{len(wet)} sensors ≥ 10 cm")
+            log(
+                f"{storm.day} {number // 4:02d}:00 rain {rain:5.1f} mm/h tide {tide:5.2f} m, "
+                f"{len(wet)} sensors ≥ 10 cm"
+            )
         if interval:
             time.sleep(interval)
     return stations

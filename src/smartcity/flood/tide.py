@@ -60,7 +60,8 @@ ALERT_NAMES = ("", "BĐ I", "BĐ II", "BĐ III")
 
 
 class TideModel(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     def predict(self, times: list[datetime]) -> np.ndarray: ...
 
@@ -143,7 +144,9 @@ def alert_level(level_m: float) -> int:
     return sum(level_m >= threshold for threshold in get_settings().tide_alert_levels_m)
 
 
-def curve(session: Session, *, start: datetime, hours: int, step_min: int = 15) -> tuple[str, list[datetime], np.ndarray]:
+def curve(
+    session: Session, *, start: datetime, hours: int, step_min: int = 15
+) -> tuple[str, list[datetime], np.ndarray]:
     times = [start + timedelta(minutes=step_min * i) for i in range(hours * 60 // step_min + 1)]
     tide = model(session, now=start)
     return tide.label, times, tide.predict(times)

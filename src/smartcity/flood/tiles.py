@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import shapely
 from sqlalchemy.orm import Session
 
+from smartcity.core.clock import utcnow
 from smartcity.core.tiles import TileFeature
 from smartcity.flood.service import flood as flood_service
 
@@ -38,8 +39,12 @@ class FloodLayer:
             for segment, depth in depths.items():
                 line = index.lines[segment]
                 if line.intersects(box):
-                    out.append(TileFeature(line, {"kind": "segment", "segment": segment, "depth_cm": depth}))
-        for feature in flood_service.points_geojson(session, now=_now())["features"]:
+                    out.append(
+                        TileFeature(
+                            line, {"kind": "segment", "segment": segment, "depth_cm": depth}
+                        )
+                    )
+        for feature in flood_service.points_geojson(session, now=utcnow())["features"]:
             lon, lat = feature["geometry"]["coordinates"]
             point = shapely.Point(lon, lat)
             if point.intersects(box):
@@ -58,9 +63,3 @@ class FloodLayer:
                     )
                 )
         return out
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from smartcity.core.clock import utcnow
-
-    return utcnow()
