@@ -250,6 +250,8 @@ def demo(
             f"({report.seconds.get('total', 0)} s)"
         )
     console.print(f"[bold green]HCMC Smart City demo[/bold green] → http://{host}:{port}/")
+    if flood_cli.start_demo_simulation(f"http://{host}:{port}") is not None:
+        console.print("Flood simulator: real 2010–2019 storms through the public APIs → /flood")
     _run_server(host, port)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,7 +47,8 @@ def test_frost_client_creates_and_reads_entities(live_server: str, ingest_key: s
         encoding_type="application/geo+json",
         location={"type": "Point", "coordinates": [106.7567, 10.7754]},
     )
-    thing = fsc.Thing(name="Trạm triều Phú An", description="sông Sài Gòn", locations=[point])
+    name = f"Trạm triều Phú An {uuid.uuid4().hex[:8]}"
+    thing = fsc.Thing(name=name, description="sông Sài Gòn", locations=[point])
     service.create(thing)
     assert isinstance(thing.id, int)
     sensor = fsc.Sensor(name="radar", description="", encoding_type="text/plain", metadata="")
@@ -94,7 +96,7 @@ def test_frost_client_creates_and_reads_entities(live_server: str, ingest_key: s
     links = service.observations().create(document)
     assert len(links) == 3
 
-    found = list(service.things().query().filter("name eq 'Trạm triều Phú An'").list())
+    found = list(service.things().query().filter(f"name eq '{name}'").list())
     assert [t.id for t in found] == [thing.id]
     readings = (
         service.observations()
