@@ -7,8 +7,9 @@ Two sources, best first:
    readings;
 2. the shipped constituents below, **APPROXIMATE**: amplitudes of the order published for
    the Vũng Tàu / Sài Gòn river mouth, damped, and phases referenced to 2000-01-01 00:00 UTC
-   without nodal corrections — chosen so that spring-tide peaks in Oct–Dec reach the
-   1.5–1.8 m the press reports at Phú An.  They are NOT a survey; replace them with
+   without nodal corrections.  Measured over 2025 they peak at 1.74 m (in Oct–Dec; press:
+   1.77 m record) but give only 26 days ≥ 1.40 m where the press reports > 75, and a low of
+   −2.54 m.  They are NOT a survey; replace them with
    ``SMARTCITY_TIDE_CONSTITUENTS`` (JSON) or let the gauge's data refit them.
 """
 
