@@ -9,6 +9,9 @@ from smartcity.accounts.views import router as accounts_pages_router
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
+from smartcity.flood.endpoints import router as flood_api_router
+from smartcity.flood.sensorthings import router as flood_sta_router
+from smartcity.flood.views import router as flood_pages_router
 from smartcity.places.endpoints import router as places_router
 from smartcity.reports.endpoints import router as reports_api_router
 from smartcity.reports.open311 import router as open311_router
@@ -37,20 +40,24 @@ def routers() -> list[APIRouter]:
         reports_api_router,
         open311_router,
         reports_pages_router,
+        flood_api_router,
+        flood_sta_router,
+        flood_pages_router,
     ]
 
 
 def register_tile_layers() -> None:
     """Map layers served as vector tiles under /tiles/{layer}/…"""
     from smartcity.core.tiles import register_layer
+    from smartcity.flood.tiles import FloodLayer
     from smartcity.places.tiles import WardsLayer
     from smartcity.roads.tiles import RoadsLayer
+    from smartcity.traffic.tiles import TrafficLayer
 
     register_layer(RoadsLayer())
     register_layer(WardsLayer())
-    from smartcity.traffic.tiles import TrafficLayer
-
     register_layer(TrafficLayer())
+    register_layer(FloodLayer())
 
 
 def register_notices() -> None:
@@ -64,6 +71,8 @@ def register_notices() -> None:
 def register_subscribers() -> None:
     """Modules listening to domain events (docs/events.md); safe to call more than once."""
     from smartcity.core.events import get_bus
+    from smartcity.flood.tasks import register as register_flood
     from smartcity.routing.service import routing
 
     routing.subscribe(get_bus())
+    register_flood()

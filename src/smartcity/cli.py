@@ -14,6 +14,7 @@ from rich.markup import escape
 from smartcity.config import get_settings
 from smartcity.core.errors import SmartCityError
 from smartcity.core.models import Role
+from smartcity.flood import cli as flood_cli
 from smartcity.roads import cli as roads_cli
 from smartcity.traffic import cli as traffic_cli
 
@@ -180,6 +181,9 @@ def users_api_key(
 import_app.command("osm")(roads_cli.import_osm)
 import_app.command("traffic-history")(traffic_cli.import_history)
 import_app.command("cameras")(traffic_cli.import_cameras)
+import_app.command("flood-hotspots")(flood_cli.import_hotspots)
+app.add_typer(flood_cli.flood_app, name="flood")
+app.add_typer(flood_cli.simulate_app, name="simulate")
 app.command("generate-city")(roads_cli.generate_city)
 data_app = typer.Typer(help="Public data sets the platform can fetch.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -249,6 +253,8 @@ def demo(
             f"({report.seconds.get('total', 0)} s)"
         )
     console.print(f"[bold green]HCMC Smart City demo[/bold green] → http://{host}:{port}/")
+    if flood_cli.start_demo_simulation(f"http://{host}:{port}") is not None:
+        console.print("Flood simulator: real 2010–2019 storms through the public APIs → /flood")
     _run_server(host, port)
 
 

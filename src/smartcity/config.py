@@ -156,6 +156,48 @@ class Settings(BaseSettings):
     routing_max_avoid_area_km2: float = Field(
         200.0, gt=0, description="Largest total area (km²) of a request's avoid polygons."
     )
+    # --- flood (domain-vn.md §6; [U] = unverified there, hence configurable) ---
+    flood_min_depth_cm: float = Field(
+        10.0, gt=0, description="Depth from which a point counts as flooded (0.10 m, verified)."
+    )
+    flood_min_duration_min: float = Field(
+        15.0,
+        ge=0,
+        description="Minutes at or above the flood depth before 'flooded by criterion' "
+        "(shorter is 'water pooling'); unverified, see domain-vn.md §6.",
+    )
+    flood_dry_cm: float = Field(2.0, ge=0, description="Below this depth a point is dry.")
+    flood_publish_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Fused confidence a depth needs before it goes to routing and alerts.",
+    )
+    flood_report_fade_min: float = Field(
+        90.0, gt=0, description="Minutes over which a citizen flood report fades to nothing."
+    )
+    flood_report_weight: float = Field(
+        0.35, gt=0, le=1, description="Confidence of one unverified citizen report when fresh."
+    )
+    flood_sensor_stale_min: float = Field(
+        30.0, gt=0, description="A sensor reading older than this no longer sets the depth."
+    )
+    flood_snap_radius_m: float = Field(
+        150.0, gt=0, description="Hotspots and reports are projected onto segments this close."
+    )
+    flood_alert_depth_cm: float = Field(
+        20.0, gt=0, description="Depth on a subscriber's place or route that raises an alert."
+    )
+    tide_alert_levels_m: tuple[float, float, float] = Field(
+        (1.40, 1.50, 1.60),
+        description="Phú An tide alert levels BĐ I/II/III in metres (press, consistent with "
+        "Decision 05/2020/QĐ-TTg; not verified).",
+    )
+    tide_constituents: str = Field(
+        "",
+        description="Phú An tide constituents as JSON {name: [amplitude_m, phase_deg]}, plus "
+        "'Z0'; empty = the shipped APPROXIMATE set (smartcity.flood.tide).",
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 

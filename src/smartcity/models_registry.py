@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "smartcity.roads.models",
     "smartcity.traffic.models",
     "smartcity.reports.models",
+    "smartcity.flood.models",
 )
 
 

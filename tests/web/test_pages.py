@@ -236,7 +236,7 @@ class TestComingSoonPages:
         monkeypatch.setattr(api, "routers", lambda: [*shell_routers, traffic])
         with TestClient(create_app(database=database), base_url="http://127.0.0.1") as client:
             assert client.get("/traffic").text == "the traffic module's own page"
-            assert "Sắp ra mắt" in client.get("/flood", headers=BROWSER).text
+            assert "Sắp ra mắt" in client.get("/services", headers=BROWSER).text
 
 
 class TestPwa:

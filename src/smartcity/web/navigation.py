@@ -45,6 +45,7 @@ SECTIONS: tuple[Section, ...] = (
         "/flood",
         N_("Ngập nước"),
         N_("Mực nước, lượng mưa, triều cường, điểm ngập và dự báo ngập."),
+        placeholder=False,
     ),
     Section(
         "/reports",

@@ -1,0 +1,57 @@
+"""Event handlers and periodic jobs of the flood module."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from smartcity.core.db import get_database
+from smartcity.core.events import DomainEvent, get_bus
+from smartcity.flood.service import POINTS_CHANGED, flood
+
+log = logging.getLogger(__name__)
+
+_registered = False
+_version = 0
+_version_lock = threading.Lock()
+
+
+def live_version() -> int:
+    """Bumped after every committed change of flood points (the SSE stream watches it)."""
+    return _version
+
+
+def _bump(_event: DomainEvent) -> None:
+    global _version
+    with _version_lock:
+        _version += 1
+
+
+def on_report_created(event: DomainEvent) -> None:
+    """A flooding report from the reports module feeds the fusion (its own transaction)."""
+    with get_database().session() as session:
+        flood.on_report_created(session, event.payload)
+
+
+def register() -> list[Callable[[], None]]:
+    """Subscribe the flood handlers once per process."""
+    global _registered
+    if _registered:
+        return []
+    _registered = True
+    bus = get_bus()
+    return [
+        bus.subscribe("report.created", on_report_created),
+        bus.subscribe(POINTS_CHANGED, _bump),
+        bus.subscribe("flood.segments_changed", _bump),
+    ]
+
+
+def tick() -> None:
+    """Periodic refresh: reports fade, stale sensors stop counting, tide alerts."""
+    from smartcity.flood.tide import check_tide_alert
+
+    with get_database().session() as session:
+        flood.tick(session)
+        check_tide_alert(session)

@@ -1,0 +1,161 @@
+"""The acceptance scenario on the real network: a storm floods Nguyễn Hữu Cảnh past the car
+limit while Ung Văn Khiêm stays shallow; routing gets per-segment depths, a subscriber on the
+flooded route is alerted, and everything returns to 0 when the water recedes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smartcity.core.db import Database
+from smartcity.core.events import DomainEvent, get_bus
+from smartcity.flood import simulator
+from smartcity.flood.service import flood
+
+CAR_LIMIT_CM = 30  # domain-vn.md §6: sedans avoid ~25–30 cm
+MOTORBIKE_LIMIT_CM = 20
+
+
+@pytest.fixture
+def events() -> Iterator[list[DomainEvent]]:
+    seen: list[DomainEvent] = []
+    unsubscribe = get_bus().subscribe("flood.segments_changed", seen.append)
+    yield seen
+    unsubscribe()
+
+
+@pytest.fixture
+def hotspots(database: Database, hcmc_network: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
+    with database.session() as session:
+        report = flood.import_hotspots(
+            session, path=data_dir / "flood" / "hcmc_flood_hotspots_streets.csv"
+        )
+        assert report.imported + report.updated == 127
+        assert report.flagged == 6  # nominatim_s4_unverified: shown, never routed on
+        features = flood.points_geojson(session, now=datetime.now(UTC))["features"]
+    return {f["properties"]["name"]: f for f in reversed(features)}
+
+
+def _merged(events: list[DomainEvent]) -> dict[int, float]:
+    depths: dict[int, float] = {}
+    for event in events:
+        assert event.payload["forecast"] is False
+        depths.update({int(s): d for s, d in event.payload["depth_cm"].items()})
+    return depths
+
+
+def test_storm_floods_a_main_route_and_recedes(
+    client: TestClient,
+    database: Database,
+    hotspots: dict[str, dict[str, Any]],
+    ingest_key: str,
+    events: list[DomainEvent],
+    subscriber_key: str,
+) -> None:
+    nhc, uvk = hotspots["Nguyễn Hữu Cảnh"], hotspots["Ung Văn Khiêm"]
+    with database.session() as session:
+        nhc_segments = flood.get_entity(session, flood_point_model(), nhc["id"]).segments
+        uvk_segments = flood.get_entity(session, flood_point_model(), uvk["id"]).segments
+    assert nhc_segments
+    assert uvk_segments
+    assert not set(nhc_segments) & set(uvk_segments)
+
+    headers = {"X-API-Key": subscriber_key}
+    route = client.post(
+        "/api/v1/flood/subscriptions",
+        json={"label": "Đường đi làm", "segments": nhc_segments[:3]},
+        headers=headers,
+    )
+    assert route.status_code == 201, route.text
+
+    key = {"X-API-Key": ingest_key}
+    stations = simulator.Stations(
+        rain=simulator._station(client, key, "Trạm mưa", 106.667, 10.797, "mm"),
+        tide=simulator._station(client, key, "Phú An", 106.7567, 10.7754, "m"),
+        depth={
+            p["id"]: simulator._station(
+                client, key, p["properties"]["name"], *p["geometry"]["coordinates"], "cm", p["id"]
+            )
+            for p in (nhc, uvk)
+        },
+    )
+    simulator.post_step(
+        client,
+        key,
+        stations,
+        rain_mm_h=80.0,
+        tide_m=1.2,
+        depths={nhc["id"]: 45.0, uvk["id"]: 15.0},
+        at=datetime.now(UTC),
+    )
+
+    depths = _merged(events)
+    assert all(depths[s] == 45.0 for s in nhc_segments)
+    assert CAR_LIMIT_CM < 45.0
+    assert all(depths[s] == 15.0 for s in uvk_segments)
+    assert MOTORBIKE_LIMIT_CM > 15.0
+    shown = {
+        f["id"]: f["properties"] for f in client.get("/api/v1/flood/points").json()["features"]
+    }
+    assert shown[nhc["id"]]["depth_cm"] == 45.0
+    assert shown[nhc["id"]]["source"] == "sensor"
+    assert shown[nhc["id"]]["state"] == "pooling"  # deep but not yet 15 min: not by criterion
+
+    alerts = client.get("/api/v1/flood/alerts", headers=headers).json()
+    mine = [a for a in alerts if a["subscription_id"] == route.json()["id"]]
+    assert mine
+    assert mine[0]["depth_cm"] == 45.0
+    assert "45" in mine[0]["message"]
+
+    events.clear()
+    simulator.post_step(
+        client,
+        key,
+        stations,
+        rain_mm_h=0.0,
+        tide_m=0.5,
+        depths={nhc["id"]: 0.0, uvk["id"]: 0.0},
+        at=datetime.now(UTC),
+    )
+    depths = _merged(events)
+    assert {s: depths[s] for s in nhc_segments + uvk_segments} == dict.fromkeys(
+        nhc_segments + uvk_segments, 0.0
+    )
+    with database.session() as session:
+        assert flood.live_depths(session)[1] == {} or not set(flood.live_depths(session)[1]) & set(
+            nhc_segments
+        )
+
+
+def flood_point_model() -> type[Any]:
+    from smartcity.flood.models import FloodPoint
+
+    return FloodPoint
+
+
+def test_simulator_plays_a_real_storm_through_the_public_apis(
+    client: TestClient,
+    hotspots: dict[str, dict[str, Any]],
+    ingest_key: str,
+    data_dir: Path,
+    events: list[DomainEvent],
+) -> None:
+    wettest = simulator.storms(data_dir)[0]
+    assert wettest.daily_mm == pytest.approx(79.03)  # the wettest day of 2010–2019 in the file
+    assert sum(wettest.hourly_mm) == pytest.approx(wettest.daily_mm, abs=0.1)
+    logged: list[str] = []
+    stations = simulator.run(
+        client, {"X-API-Key": ingest_key}, storm=wettest, interval=0, log=logged.append
+    )
+    assert len(stations.depth) == 12
+    assert len(logged) == 24
+    assert any(event.payload["depth_cm"] for event in events), "the storm flooded some segments"
+    assert any(
+        f["properties"]["source"] == "report" or f["properties"]["depth_cm"] >= 0
+        for f in client.get("/api/v1/flood/points").json()["features"]
+    )
