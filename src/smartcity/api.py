@@ -71,8 +71,10 @@ def register_notices() -> None:
 def register_subscribers() -> None:
     """Modules listening to domain events (docs/events.md); safe to call more than once."""
     from smartcity.core.events import get_bus
+    from smartcity.flood.flows import register_with_routing as flood_to_routing
     from smartcity.flood.tasks import register as register_flood
     from smartcity.routing.service import routing
 
     routing.subscribe(get_bus())
     register_flood()
+    flood_to_routing()

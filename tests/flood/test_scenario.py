@@ -159,3 +159,112 @@ def test_simulator_plays_a_real_storm_through_the_public_apis(
         f["properties"]["source"] == "report" or f["properties"]["depth_cm"] >= 0
         for f in client.get("/api/v1/flood/points").json()["features"]
     )
+
+
+def _ends_beside(segments: list[int], database: Database) -> tuple[list[float], list[float]]:
+    """Two points on other streets just beyond each end of a flooded street."""
+    import numpy as np
+    import shapely
+
+    from smartcity.roads.service import roads
+
+    with database.session() as session:
+        index = roads.index(session)
+    street = shapely.line_merge(shapely.union_all(index.lines[segments]))
+    coords = np.concatenate([np.asarray(g.coords) for g in getattr(street, "geoms", [street])])
+    # the two vertices farthest apart are the street's ends
+    far = np.linalg.norm(coords[:, None, :] - coords[None, :, :], axis=2)
+    first, last = np.unravel_index(np.argmax(far), far.shape)
+    ends = []
+    for end in (coords[first], coords[last]):
+        beside = next(
+            s
+            for s, _ in index.nearest_segments(float(end[0]), float(end[1]), max_distance_m=400)
+            if s not in segments and index.segment_properties(s)["car"]
+        )
+        point = index.lines[beside].interpolate(0.5, normalized=True)
+        ends.append([point.x, point.y])
+    return ends[0], ends[1]
+
+
+def _route_uses(client: TestClient, profile: str, ends: tuple[list[float], list[float]]) -> Any:
+    import shapely
+
+    response = client.post(
+        "/api/v1/routes",
+        json={"origin": ends[0], "destination": ends[1], "profile": profile, "language": "en"},
+    )
+    assert response.status_code == 200, response.text
+    feature = response.json()["features"][0]
+    return shapely.LineString(feature["geometry"]["coordinates"]), feature["properties"]
+
+
+def test_car_goes_around_deep_water_while_a_motorbike_crosses_shallow_water(
+    client: TestClient,
+    database: Database,
+    hotspots: dict[str, dict[str, Any]],
+    ingest_key: str,
+) -> None:
+    """Issue 7's check across modules: flood (sensors) → events → routing (per vehicle)."""
+    from smartcity.roads.service import roads
+
+    nhc, uvk = hotspots["Nguyễn Hữu Cảnh"], hotspots["Ung Văn Khiêm"]
+    with database.session() as session:
+        nhc_segments = flood.get_entity(session, flood_point_model(), nhc["id"]).segments
+        uvk_segments = flood.get_entity(session, flood_point_model(), uvk["id"]).segments
+        lines = roads.index(session).lines
+    car_trip = _ends_beside(nhc_segments, database)
+    bike_trip = _ends_beside(uvk_segments, database)
+
+    def on(line: Any, segments: list[int]) -> bool:
+        return any(line.buffer(2e-5).covers(lines[s]) for s in segments)
+
+    car_dry, _ = _route_uses(client, "car", car_trip)
+    bike_dry, _ = _route_uses(client, "motorbike", bike_trip)
+    assert on(car_dry, nhc_segments), "the dry car route should use Nguyễn Hữu Cảnh"
+    assert on(bike_dry, uvk_segments), "the dry motorbike route should use Ung Văn Khiêm"
+
+    key = {"X-API-Key": ingest_key}
+    stations = simulator.Stations(
+        rain=simulator._station(client, key, "Trạm mưa B", 106.667, 10.797, "mm"),
+        tide=simulator._station(client, key, "Phú An B", 106.7567, 10.7754, "m"),
+        depth={
+            p["id"]: simulator._station(
+                client,
+                key,
+                p["properties"]["name"] + " B",
+                *p["geometry"]["coordinates"],
+                "cm",
+                p["id"],
+            )
+            for p in (nhc, uvk)
+        },
+    )
+    simulator.post_step(
+        client,
+        key,
+        stations,
+        rain_mm_h=80.0,
+        tide_m=1.2,
+        depths={nhc["id"]: 45.0, uvk["id"]: 15.0},
+        at=datetime.now(UTC),
+    )
+    car_wet, car_props = _route_uses(client, "car", car_trip)
+    bike_wet, bike_props = _route_uses(client, "motorbike", bike_trip)
+    assert not on(car_wet, nhc_segments), "45 cm is past the car limit: go around"
+    assert any(n["kind"] == "flood_avoided" for n in car_props["notices"])
+    assert on(bike_wet, uvk_segments), "15 cm is below the motorbike limit: keep going"
+    assert any(n["kind"] == "flood_crossed" for n in bike_props["notices"])
+
+    simulator.post_step(
+        client,
+        key,
+        stations,
+        rain_mm_h=0.0,
+        tide_m=0.5,
+        depths={nhc["id"]: 0.0, uvk["id"]: 0.0},
+        at=datetime.now(UTC),
+    )
+    car_again, car_again_props = _route_uses(client, "car", car_trip)
+    assert on(car_again, nhc_segments)
+    assert car_again_props["notices"] == []
