@@ -112,6 +112,29 @@ class NetworkIndex:
         order = np.argsort(distances, kind="stable")
         return [(int(hits[i]), float(distances[i])) for i in order]
 
+    def nearest_usable_segment(
+        self, lon: float, lat: float, *, access: int, max_distance_m: float
+    ) -> tuple[int, float] | None:
+        """The nearest segment some vehicle in ``access`` (bits) may use, with its distance.
+
+        Usually the nearest segment of all is usable: one nearest-neighbour query; only when it
+        is not (a footway, an expressway for a motorbike) the whole radius is searched.
+        """
+        x, y = to_local_metres(np.array([lon]), np.array([lat]))
+        point = shapely.points(x[0], y[0])
+        hits, distances = self.local_tree.query_nearest(
+            point, max_distance=max_distance_m, return_distance=True, all_matches=True
+        )
+        for segment, distance in sorted(
+            zip(hits.tolist(), distances.tolist(), strict=True), key=lambda pair: (pair[1], pair[0])
+        ):
+            if self.segment_access[segment] & access:
+                return int(segment), float(distance)
+        for segment, distance in self.nearest_segments(lon, lat, max_distance_m=max_distance_m):
+            if self.segment_access[segment] & access:
+                return segment, distance
+        return None
+
     def segment_properties(self, segment: int) -> dict[str, object]:
         graph = self.graph
         flags = int(graph.segment_flags[segment])

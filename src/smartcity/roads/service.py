@@ -291,12 +291,13 @@ class RoadService:
 
     def index(self, session: Session) -> NetworkIndex:
         """The active network in memory (loaded once per network version)."""
+        version = repository.active_version(session)  # one cheap scalar query per call
+        with self._lock:
+            if self._index is not None and version is not None and self._index.version == version:
+                return self._index
         network = repository.active_network(session)
         if network is None:
             raise NoRoadNetwork(N_("Chưa nhập mạng lưới đường; hãy chạy smartcity import osm."))
-        with self._lock:
-            if self._index is not None and self._index.version == network.version:
-                return self._index
         graph = load_graph(Path(network.artefact_dir))
         index = NetworkIndex.build(network.version, graph)
         with self._lock:

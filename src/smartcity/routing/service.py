@@ -376,9 +376,9 @@ class RoutingService:
         index = network.index
         radius = get_settings().routing_snap_radius_m
         bit = PROFILE_ACCESS_BIT[profile]
-        for segment, distance in index.nearest_segments(lon, lat, max_distance_m=radius):
-            if not index.segment_access[segment] & bit:
-                continue
+        found = index.nearest_usable_segment(lon, lat, access=bit, max_distance_m=radius)
+        if found is not None:
+            segment, distance = found
             x, y = to_local_metres(np.array([lon]), np.array([lat]))
             fraction = float(
                 shapely.line_locate_point(
