@@ -48,3 +48,16 @@ def test_document_declares_problem_responses(app: FastAPI) -> None:
     post = document["paths"]["/api/v1/files"]["post"]
     for status in PROBLEM_RESPONSES:
         assert str(status) in post["responses"]
+
+
+def test_every_integer_in_a_path_is_bounded(app: FastAPI) -> None:
+    """A path id larger than the database integer would overflow into a 500: bound them all."""
+    unbounded = []
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] in ("path", "query") and schema.get("type") == "integer":
+                    if "maximum" not in schema and "exclusiveMaximum" not in schema:
+                        unbounded.append(f"{method.upper()} {path} {parameter['name']}")
+    assert unbounded == []

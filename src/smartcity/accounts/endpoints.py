@@ -31,6 +31,7 @@ from smartcity.core.auth import (
 from smartcity.core.errors import BadRequest
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_
+from smartcity.core.schemas import MAX_ID, EntityId
 
 router = api_router(prefix="/api/v1/auth", tags=["auth"])
 
@@ -169,7 +170,7 @@ def list_api_keys(
     session: SessionDep,
     _admin: AdminPrincipal,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ApiKeyPage:
     return accounts.list_api_keys(session, limit=limit, offset=offset)
 
@@ -180,6 +181,6 @@ def list_api_keys(
     summary="Revoke an API key",
     responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM},
 )
-def revoke_api_key(session: SessionDep, admin: AdminPrincipal, key_id: int) -> Response:
+def revoke_api_key(session: SessionDep, admin: AdminPrincipal, key_id: EntityId) -> Response:
     accounts.revoke_api_key(session, key_id=key_id, revoker=admin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartcity.core.errors import PROBLEM_JSON
@@ -17,6 +18,11 @@ Longitude = Annotated[
 Latitude = Annotated[
     float, Field(ge=VIETNAM_BBOX[1], le=VIETNAM_BBOX[3], description="WGS84 latitude in Vietnam")
 ]
+
+
+#: A database id in a path: bounded so a huge number is a 422, not a database overflow.
+MAX_ID = 2**31 - 1
+EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="Identifier")]
 
 
 class Schema(BaseModel):

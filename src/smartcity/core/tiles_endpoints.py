@@ -29,8 +29,8 @@ async def get_tile(
     session: SessionDep,
     layer: Annotated[str, Path(pattern="^[a-z0-9_-]{1,40}$")],
     z: Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)],
-    x: Annotated[int, Path(ge=0)],
-    y: Annotated[int, Path(ge=0)],
+    x: Annotated[int, Path(ge=0, le=2**tiles.MAX_ZOOM - 1)],
+    y: Annotated[int, Path(ge=0, le=2**tiles.MAX_ZOOM - 1)],
 ) -> Response:
     if x >= 2**z or y >= 2**z:
         raise NotFound(N_("Ô bản đồ {z}/{x}/{y} nằm ngoài lưới."), z=z, x=x, y=y)

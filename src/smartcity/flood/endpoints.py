@@ -17,7 +17,7 @@ from smartcity.core.clock import utcnow
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_, gettext, language_of
 from smartcity.core.models import Role
-from smartcity.core.schemas import Latitude, Longitude
+from smartcity.core.schemas import EntityId, Latitude, Longitude
 from smartcity.flood import tasks
 from smartcity.flood.errors import BadEntity
 from smartcity.flood.models import DepthSource
@@ -105,7 +105,7 @@ def tide(
     summary="A station's readings over the last hours",
 )
 def station_series(
-    session: SessionDep, thing_id: int, hours: Annotated[int, Query(ge=1, le=24 * 7)] = 24
+    session: SessionDep, thing_id: EntityId, hours: Annotated[int, Query(ge=1, le=24 * 7)] = 24
 ) -> SeriesOut:
     return flood_service.series(session, thing_id, since=utcnow() - timedelta(hours=hours))
 

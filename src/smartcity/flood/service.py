@@ -17,6 +17,7 @@ from smartcity.config import get_settings
 from smartcity.core.clock import utcnow
 from smartcity.core.events import publish_after_commit
 from smartcity.core.i18n import N_
+from smartcity.core.schemas import MAX_ID
 from smartcity.core.storage import IMAGE_TYPES, get_storage
 from smartcity.flood import repository as repo
 from smartcity.flood.errors import (
@@ -136,7 +137,8 @@ class FloodService:
     # ---------------------------------------------------------------- SensorThings
 
     def get_entity[M](self, session: Session, model: type[M], entity_id: int) -> M:
-        entity = session.get(model, entity_id)
+        # Ids in URLs like Things(99999999999999999999) are unbounded: no such row, not an overflow.
+        entity = session.get(model, entity_id) if 0 < entity_id <= MAX_ID else None
         if entity is None:
             raise EntityNotFound(
                 N_("Không có {entity}({id})."), entity=model.__name__, id=entity_id

@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse
 from smartcity.config import get_settings
 from smartcity.core.clock import utcnow
 from smartcity.core.http import SessionDep, api_router
+from smartcity.core.schemas import EntityId
 from smartcity.flood.models import Thing
 from smartcity.flood.service import DEPTH_WORDS
 from smartcity.flood.service import flood as flood_service
@@ -32,6 +33,6 @@ def flood_page(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/flood/stations/{thing_id}", response_class=HTMLResponse)
-def station_page(request: Request, session: SessionDep, thing_id: int) -> Response:
+def station_page(request: Request, session: SessionDep, thing_id: EntityId) -> Response:
     thing = flood_service.get_entity(session, Thing, thing_id)
     return render(request, "flood/station.html", {"thing": thing})

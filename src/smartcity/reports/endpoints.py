@@ -17,7 +17,7 @@ from smartcity.core.db import get_database
 from smartcity.core.errors import BadRequest, UnsupportedMediaType
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_
-from smartcity.core.schemas import Latitude, Longitude
+from smartcity.core.schemas import MAX_ID, Latitude, Longitude
 from smartcity.reports.forms import (
     photos_from_form,
     report_filter,
@@ -27,7 +27,6 @@ from smartcity.reports.forms import (
 from smartcity.reports.limits import create_limit
 from smartcity.reports.models import ReportStatus
 from smartcity.reports.schemas import (
-    MAX_ID,
     ActionRequest,
     BulkActionRequest,
     CategoryOut,
@@ -218,7 +217,9 @@ def create_report(
 async def notification_stream(
     request: Request,
     principal: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0, description="Last notification id already seen.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="Last notification id already seen.")
+    ] = 0,
     seconds: Annotated[int, Query(ge=1, le=STREAM_SECONDS)] = STREAM_SECONDS,
 ) -> StreamingResponse:
     if principal.user is None:

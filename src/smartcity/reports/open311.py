@@ -26,11 +26,11 @@ from smartcity.core.clock import VN_TZ, utcnow
 from smartcity.core.errors import SmartCityError
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_, gettext, language_of
+from smartcity.core.schemas import MAX_ID
 from smartcity.reports.forms import report_from_form
 from smartcity.reports.limits import create_limit
 from smartcity.reports.models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report
 from smartcity.reports.repository import ReportFilter
-from smartcity.reports.schemas import MAX_ID
 from smartcity.reports.service import distance_m, reports
 
 # Described by the GeoReport v2 spec and its own discovery document, not by our OpenAPI.

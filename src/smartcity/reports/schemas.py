@@ -8,12 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from smartcity.core.schemas import Latitude, Longitude, Schema
+from smartcity.core.schemas import MAX_ID, Latitude, Longitude, Schema
 from smartcity.reports.models import AgencyKind, EventKind, ReportStatus
 
 MAX_PHOTOS = 5
-#: Ids fit a 32-bit signed integer on every backend.
-MAX_ID = 2_147_483_647
 ReportID = Annotated[int, Field(ge=1, le=MAX_ID)]
 MAX_DESCRIPTION = 4000
 

@@ -19,11 +19,12 @@ from smartcity.core.errors import SmartCityError, Unauthorized
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_, gettext, language_of
 from smartcity.core.models import Role
+from smartcity.core.schemas import MAX_ID
 from smartcity.places.service import places as places_service
 from smartcity.reports.forms import invalid, photos_from_form, report_filter, report_from_form
 from smartcity.reports.limits import create_limit
 from smartcity.reports.models import ReportStatus
-from smartcity.reports.schemas import MAX_ID, MAX_PHOTOS, ActionRequest
+from smartcity.reports.schemas import MAX_PHOTOS, ActionRequest
 from smartcity.reports.service import reports
 from smartcity.web.templating import render
 

@@ -10,6 +10,7 @@ from smartcity.core.auth import Principal, require_roles, require_scopes
 from smartcity.core.db import get_database
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.models import Role
+from smartcity.core.schemas import MAX_ID, EntityId
 from smartcity.traffic.schemas import (
     CameraOut,
     CameraStatus,
@@ -44,7 +45,9 @@ def ingest_probes(session: SessionDep, batch: ProbeBatch, principal: Ingest) -> 
     response_model=SegmentTraffic,
     summary="Speed, congestion level, LOS and 30/60-minute forecast of one road segment",
 )
-def segment_traffic(session: SessionDep, segment: Annotated[int, Path(ge=0)]) -> SegmentTraffic:
+def segment_traffic(
+    session: SessionDep, segment: Annotated[int, Path(ge=0, le=MAX_ID)]
+) -> SegmentTraffic:
     return traffic_service.segment(session, segment=segment)
 
 
@@ -61,7 +64,7 @@ def list_cameras(session: SessionDep) -> list[CameraOut]:
 )
 def upload_snapshot(
     session: SessionDep,
-    camera_id: Annotated[int, Path(ge=1)],
+    camera_id: EntityId,
     principal: CameraGateway,
     data: Annotated[bytes, Body(media_type="image/jpeg", description="JPEG or PNG bytes")],
 ) -> CameraOut:
@@ -75,7 +78,7 @@ def upload_snapshot(
 )
 def camera_status(
     session: SessionDep,
-    camera_id: Annotated[int, Path(ge=1)],
+    camera_id: EntityId,
     body: CameraStatus,
     principal: Officer,
 ) -> CameraOut:
