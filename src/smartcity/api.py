@@ -9,6 +9,8 @@ from smartcity.accounts.views import router as accounts_pages_router
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
+from smartcity.dossiers.endpoints import router as dossiers_api_router
+from smartcity.dossiers.views import router as dossiers_pages_router
 from smartcity.places.endpoints import router as places_router
 from smartcity.roads.endpoints import router as roads_router
 from smartcity.web.views import router as web_router
@@ -25,6 +27,8 @@ def routers() -> list[APIRouter]:
         accounts_api_router,
         accounts_pages_router,
         roads_router,
+        dossiers_api_router,
+        dossiers_pages_router,
     ]
 
 

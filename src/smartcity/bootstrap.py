@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
 from smartcity.core.migrate import upgrade
+from smartcity.dossiers.service import dossiers as dossiers_service
 from smartcity.places.service import places as places_service
 
 Seeder = Callable[[Session], object]
@@ -17,6 +18,7 @@ def reference_seeders() -> list[tuple[str, Seeder]]:
     """Reference data every installation needs, by module (each seeder is idempotent)."""
     return [
         ("places", places_service.seed),
+        ("dossiers", dossiers_service.seed),
     ]
 
 

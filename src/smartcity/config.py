@@ -86,6 +86,35 @@ class Settings(BaseSettings):
     default_language: str = Field(
         "vi", pattern="^(vi|en)$", description="Language of pages by default."
     )
+    dossier_code_pattern: str = Field(
+        "{unit}-{yymmdd}-{seq:04d}",
+        description="Dossier code template; fields: unit (competent unit code), yymmdd "
+        "(receipt date, Vietnam time), seq (per unit and day). Unverified convention, so configurable.",
+    )
+    dossier_fee_wait_stops_clock: bool = Field(
+        True,
+        description="Whether waiting for the citizen's fee payment (status 6) pauses the legal "
+        "deadline, like a supplement request does (domain-vn §1.4.7, unverified).",
+    )
+    payment_bank_bin: str = Field(
+        "970415", pattern=r"^\d{6}$", description="NAPAS BIN of the bank that collects fees."
+    )
+    payment_account: str = Field(
+        "113000000079", pattern=r"^[0-9A-Za-z]{1,19}$", description="Collecting account number."
+    )
+    payment_webhook_secret: str = Field(
+        "change-me-bank-webhook-secret",
+        min_length=16,
+        description="Shared secret of the bank's payment notifications (HMAC-SHA256).",
+    )
+    payment_webhook_tolerance_seconds: int = Field(
+        300, gt=0, description="How far a notification's timestamp may be from our clock."
+    )
+    eresult_key_path: Path | None = Field(
+        None,
+        description="Ed25519 private key (PEM) that signs e-results; default "
+        "<var_dir>/keys/eresult-ed25519.pem, generated on first use.",
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 
@@ -103,6 +132,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'smartcity.db').as_posix()}"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.eresult_key_path or self.var_dir / "keys" / "eresult-ed25519.pem"
 
     @property
     def storage_dir(self) -> Path:

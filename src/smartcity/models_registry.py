@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "smartcity.core.models",
     "smartcity.places.models",
     "smartcity.roads.models",
+    "smartcity.dossiers.models",
 )
 
 
