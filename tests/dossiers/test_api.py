@@ -21,7 +21,8 @@ def test_catalogue_search_is_accent_insensitive_and_by_life_event(client: TestCl
         p["code"] for p in client.get("/api/v1/procedures?q=KHAI SINH").json()["items"]
     } == codes
     births = client.get("/api/v1/procedures", params={"life_event": "birth"}).json()["items"]
-    assert births and all(p["life_event"] == "birth" for p in births)
+    assert births
+    assert all(p["life_event"] == "birth" for p in births)
     assert client.get("/api/v1/procedures?limit=100").json()["total"] >= 25
 
 
@@ -33,14 +34,18 @@ def test_full_lifecycle_with_payment_supplement_and_signed_result(
 ) -> None:
     dossier = file_birth()
     code = dossier["code"]
-    assert code.startswith(f"{WARD}-") and dossier["status"] == 1
+    assert code.startswith(f"{WARD}-")
+    assert dossier["status"] == 1
 
     payment = client.get(f"/api/v1/dossiers/{code}/payment", headers=citizen).json()
     qr = parse_payment_code(payment["qr_payload"])
-    assert qr.is_valid and qr.amount == "8000" and code in qr.additional_data.purpose
+    assert qr.is_valid
+    assert qr.amount == "8000"
+    assert code in qr.additional_data.purpose
 
     paid = notify(client, reference=payment["purpose"], amount=8000)
-    assert paid.status_code == 200 and paid.json()["outcome"] == "paid"
+    assert paid.status_code == 200
+    assert paid.json()["outcome"] == "paid"
 
     def act(action: str, note: str | None = None) -> dict[str, Any]:
         response = client.post(
@@ -50,7 +55,8 @@ def test_full_lifecycle_with_payment_supplement_and_signed_result(
         return dict(response.json())
 
     accepted = act("accept")
-    assert accepted["status"] == 2 and accepted["due_at"] is not None
+    assert accepted["status"] == 2
+    assert accepted["due_at"] is not None
     act("start")
     assert act("request-supplement", "Thiếu bản chụp CCCD của mẹ")["status"] == 5
     sha = upload(client, citizen, b"%PDF-1.4 cccd me\n%%EOF").json()["sha256"]
@@ -59,16 +65,20 @@ def test_full_lifecycle_with_payment_supplement_and_signed_result(
         json={"note": "Đã bổ sung", "attachments": [sha]},
         headers=citizen,
     )
-    assert answered.status_code == 200 and answered.json()["status"] == 4
+    assert answered.status_code == 200
+    assert answered.json()["status"] == 4
     done = act("approve")
-    assert done["status"] == 9 and done["result_verify_code"]
+    assert done["status"] == 9
+    assert done["result_verify_code"]
     assert act("return")["status"] == 10
 
     pdf = client.get(f"/api/v1/dossiers/{code}/result.pdf", headers=citizen)
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
     verify_code = done["result_verify_code"]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert code in text and verify_code in text
+    assert code in text
+    assert verify_code in text
 
     ok = client.post(f"/api/v1/verify/{verify_code}", files={"file": ("r.pdf", pdf.content)})
     assert ok.json()["authentic"] is True
@@ -84,16 +94,20 @@ def test_full_lifecycle_with_payment_supplement_and_signed_result(
 
     status = client.get("/api/v1/dossiers/lookup", params={"code": code, "phone": "+84912345678"})
     assert status.status_code == 200
-    assert status.json()["status"] == 10 and "applicant_name" not in status.json()
+    assert status.json()["status"] == 10
+    assert "applicant_name" not in status.json()
     wrong = client.get("/api/v1/dossiers/lookup", params={"code": code, "phone": "0987654321"})
     assert wrong.status_code == 404
 
     index = client.get("/api/v1/dossiers/quality", params={"unit": str(WARD)}).json()
     row = index["units"][0]
-    assert row["unit_code"] == str(WARD) and row["received"] >= 1 and row["on_time"] >= 1
+    assert row["unit_code"] == str(WARD)
+    assert row["received"] >= 1
+    assert row["on_time"] >= 1
     assert row["online_payment_rate"] is not None
     csv = client.get("/api/v1/dossiers/quality.csv")
-    assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("start,end,unit_code")
+    assert csv.status_code == 200
+    assert csv.text.splitlines()[0].startswith("start,end,unit_code")
 
 
 def test_malformed_id_number_and_schema_violation_are_422_and_create_nothing(
@@ -124,7 +138,8 @@ def test_malformed_id_number_and_schema_violation_are_422_and_create_nothing(
     )
     assert bad_form.status_code == 422
     fields = {e["field"] for e in bad_form.json()["errors"]}
-    assert "form.child_sex" in fields and "form.child_birth_date" in fields
+    assert "form.child_sex" in fields
+    assert "form.child_birth_date" in fields
     missing = client.post(
         "/api/v1/dossiers", json=base | {"form": {"child_name": "An"}}, headers=citizen
     )
@@ -147,24 +162,29 @@ def test_webhook_wrong_signature_stale_replay_mismatch_and_double_payment(
     code = file_birth()["code"]
     reference = f"HS {code}"
     forged = notify(client, reference=reference, amount=8000, secret="not-the-bank-secret-x")
-    assert forged.status_code == 401 and forged.json()["code"] == "webhook_rejected"
+    assert forged.status_code == 401
+    assert forged.json()["code"] == "webhook_rejected"
     stale = notify(client, reference=reference, amount=8000, timestamp=1_000_000_000)
     assert stale.status_code == 401
 
     short = notify(client, reference=reference, amount=5000, transaction_id="FT-SHORT-1")
-    assert short.status_code == 200 and short.json()["outcome"] == "flagged_amount"
+    assert short.status_code == 200
+    assert short.json()["outcome"] == "flagged_amount"
     payment = client.get(f"/api/v1/dossiers/{code}/payment", headers=citizen).json()
     assert payment["paid"] is False
 
     first = notify(client, reference=reference, amount=8000, transaction_id="FT-OK-1")
     assert first.json()["outcome"] == "paid"
     replay = notify(client, reference=reference, amount=8000, transaction_id="FT-OK-1")
-    assert replay.status_code == 409 and replay.json()["code"] == "webhook_replayed"
+    assert replay.status_code == 409
+    assert replay.json()["code"] == "webhook_replayed"
     double = notify(client, reference=reference, amount=8000, transaction_id="FT-OK-2")
-    assert double.status_code == 409 and double.json()["code"] == "already_paid"
+    assert double.status_code == 409
+    assert double.json()["code"] == "already_paid"
     # The flagged duplicate was kept (to refund) even though the request failed.
     again = notify(client, reference=reference, amount=8000, transaction_id="FT-OK-2")
-    assert again.status_code == 409 and again.json()["outcome"] == "flagged_duplicate"
+    assert again.status_code == 409
+    assert again.json()["outcome"] == "flagged_duplicate"
 
 
 def test_officer_outside_unit_and_illegal_transition(
@@ -176,7 +196,8 @@ def test_officer_outside_unit_and_illegal_transition(
 ) -> None:
     code = file_birth()["code"]
     outside = client.post(f"/api/v1/dossiers/{code}/actions/accept", headers=other_officer)
-    assert outside.status_code == 403 and outside.json()["code"] == "not_your_unit"
+    assert outside.status_code == 403
+    assert outside.json()["code"] == "not_your_unit"
     assert client.get(f"/api/v1/dossiers/{code}", headers=other_officer).status_code == 403
     queue = client.get("/api/v1/dossiers/queue", headers=other_officer).json()
     assert code not in {d["code"] for d in queue}
@@ -203,14 +224,16 @@ def test_transfer_routes_to_another_ward_and_apology_keeps_original_due(
         json={"unit_code": "26743", "note": "Người nộp cư trú tại phường khác"},
         headers=officer,
     )
-    assert moved.status_code == 200 and moved.json()["unit_code"] == "26743"
+    assert moved.status_code == 200
+    assert moved.json()["unit_code"] == "26743"
     accepted = client.post(f"/api/v1/dossiers/{code}/actions/accept", headers=other_officer).json()
     later = client.post(
         f"/api/v1/dossiers/{code}/apology",
         json={"new_due_date": "2099-01-05", "reason": "Cần xác minh thêm với bệnh viện"},
         headers=other_officer,
     ).json()
-    assert later["due_at"] == accepted["due_at"] and later["rescheduled_due_at"].startswith("2099")
+    assert later["due_at"] == accepted["due_at"]
+    assert later["rescheduled_due_at"].startswith("2099")
 
 
 def test_catalogue_edit_is_versioned_and_dossier_keeps_its_version(
@@ -249,7 +272,8 @@ def test_catalogue_edit_is_versioned_and_dossier_keeps_its_version(
     saved = client.put(
         "/api/v1/procedures/HCM.HT.01", json=fields | {"fee_vnd": 9000}, headers=admin
     )
-    assert saved.status_code == 200 and saved.json()["version"] == current["version"] + 1
+    assert saved.status_code == 200
+    assert saved.json()["version"] == current["version"] + 1
     assert (
         client.put("/api/v1/procedures/HCM.HT.01", json=fields, headers=citizen).status_code == 403
     )
@@ -260,7 +284,8 @@ def test_catalogue_edit_is_versioned_and_dossier_keeps_its_version(
     )
     assert broken.status_code == 422
     mine = client.get(f"/api/v1/dossiers/{code}", headers=citizen).json()
-    assert mine["procedure_version"] == current["version"] and mine["fee_vnd"] == 8000
+    assert mine["procedure_version"] == current["version"]
+    assert mine["fee_vnd"] == 8000
     # Put the fee back so other tests see the seeded catalogue.
     client.put("/api/v1/procedures/HCM.HT.01", json=fields, headers=admin)
 
