@@ -8,14 +8,14 @@ page and ``/verify/{code}``.
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Annotated, Any
 
 import segno
-from fastapi import Depends, Form, Query, Request, Response, UploadFile
+from fastapi import Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from smartcity.core.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from smartcity.core.clock import VN_TZ, to_local, utcnow
@@ -131,7 +131,7 @@ def _form_context(
     user = principal.user if principal else None
     return {
         "version": version,
-        "wards": places.list_wards(session) if version.level == "ward" else [],
+        "wards": places.list_wards(session, limit=200).items if version.level == "ward" else [],
         "values": {},
         "applicant": {"name": user.full_name if user else "", "email": user.email if user else ""},
         "errors": {},
@@ -140,8 +140,9 @@ def _form_context(
 
 
 @router.post("/services/procedures/{code}", dependencies=[Depends(verify_csrf)])
-async def procedure_submit(request: Request, session: SessionDep, code: str) -> Response:
-    principal: Principal | None = getattr(request.state, "principal", None)
+async def procedure_submit(
+    request: Request, session: SessionDep, code: str, principal: OptionalPrincipal
+) -> Response:
     if principal is None:
         return _login_redirect(request)
     language = language_of(request)
@@ -208,8 +209,7 @@ async def procedure_submit(request: Request, session: SessionDep, code: str) -> 
 
 
 def _qr_data_uri(payload: str) -> str:
-    svg = segno.make(payload, error="m").svg_inline(scale=4, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return str(segno.make(payload, error="m").png_data_uri(scale=5, border=2))
 
 
 @router.get("/services/dossiers/{code}", response_class=HTMLResponse)
@@ -359,6 +359,8 @@ def office_dossier(
         return _login_redirect(request)
     dossier = dossiers.get(session, code, officer)
     actions = flows.actions_from(Status(dossier.status), Actor.officer)
+    schema = dossiers.version_of(session, dossier).form_schema
+    names = {k: str(v.get("title", k)) for k, v in schema.get("properties", {}).items()}
     return render(
         request,
         "dossiers/office_dossier.html",
@@ -366,6 +368,7 @@ def office_dossier(
             **_common(session),
             "d": dossiers.view(session, dossier),
             "actions": actions,
+            "names": names,
             "unit_name": dossiers.unit_name(session, dossier.unit_code),
         },
     )
