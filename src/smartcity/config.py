@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET_KEY = "change-me-dev-only-secret"  # noqa: S105
 
 
+#: The placeholder bank-webhook secret; refused in production like the secret key.
+DEFAULT_WEBHOOK_SECRET = "change-me-bank-webhook-secret"  # noqa: S105
+
+
 class Environment(enum.StrEnum):
     development = "development"
     testing = "testing"
@@ -103,7 +107,7 @@ class Settings(BaseSettings):
         "113000000079", pattern=r"^[0-9A-Za-z]{1,19}$", description="Collecting account number."
     )
     payment_webhook_secret: str = Field(
-        "change-me-bank-webhook-secret",
+        DEFAULT_WEBHOOK_SECRET,
         min_length=16,
         description="Shared secret of the bank's payment notifications (HMAC-SHA256).",
     )
@@ -124,6 +128,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SMARTCITY_SECRET_KEY must be set to a private value in production "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        if (
+            self.env is Environment.production
+            and self.payment_webhook_secret == DEFAULT_WEBHOOK_SECRET
+        ):
+            raise ValueError(
+                "SMARTCITY_PAYMENT_WEBHOOK_SECRET must be set to the secret agreed with the bank "
+                "in production."
             )
         return self
 

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+# The accounts fixtures, shared by import (pytest_plugins only works in the root conftest).
+import accounts.conftest as accounts_fixtures
 from smartcity.dossiers.payments import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_for
 
-pytest_plugins = ["accounts.conftest"]
+make_user = accounts_fixtures.make_user
+bearer = accounts_fixtures.bearer
 
 #: Phường Sài Gòn and Phường Bến Thành (old District 1), as competent units.
 WARD = 26740

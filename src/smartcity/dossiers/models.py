@@ -81,8 +81,17 @@ class Dossier(TimestampMixin, Base):
     __table_args__ = (
         # The officer queue: open dossiers of a unit, nearest deadline first.
         Index("ix_dossiers_queue", "unit_code", "is_open", "current_due_at"),
-        # Open-at-period-end part of the 766 index (closed_at IS NULL or > period end).
-        Index("ix_dossiers_kpi_open", "closed_at", "received_at"),
+        # Open-at-period-end part of the 766 index (closed_at IS NULL or > period end),
+        # covering every column that query reads so it never touches the table.
+        Index(
+            "ix_dossiers_kpi_open",
+            "closed_at",
+            "received_at",
+            "unit_code",
+            "supplement_count",
+            "kpi_due_at",
+            "paused_since",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

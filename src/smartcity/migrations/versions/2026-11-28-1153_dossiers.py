@@ -166,7 +166,18 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_dossiers_applicant_user_id"), ["applicant_user_id"], unique=False
         )
-        batch_op.create_index("ix_dossiers_kpi_open", ["closed_at", "received_at"], unique=False)
+        batch_op.create_index(
+            "ix_dossiers_kpi_open",
+            [
+                "closed_at",
+                "received_at",
+                "unit_code",
+                "supplement_count",
+                "kpi_due_at",
+                "paused_since",
+            ],
+            unique=False,
+        )
         batch_op.create_index(
             batch_op.f("ix_dossiers_procedure_id"), ["procedure_id"], unique=False
         )
