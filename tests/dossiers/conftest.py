@@ -45,7 +45,7 @@ def upload(
     name: str = "giay-chung-sinh.pdf",
 ) -> Any:
     return client.post(
-        "/api/v1/dossiers/files", headers=headers, files={"file": (name, data, "application/pdf")}
+        "/api/v1/attachments", headers=headers, files={"file": (name, data, "application/pdf")}
     )
 
 

@@ -218,8 +218,8 @@ class TestComingSoonPages:
 
     def test_in_english(self, client: TestClient) -> None:
         client.cookies.set("lang", "en")
-        text = client.get("/services", headers=BROWSER).text
-        assert "<h1>Public services</h1>" in text
+        text = client.get("/health", headers=BROWSER).text
+        assert "<h1>Health</h1>" in text
         assert "Coming soon" in text
 
     def test_a_module_page_replaces_its_placeholder(

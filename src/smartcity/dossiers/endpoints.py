@@ -7,7 +7,7 @@ import io
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, File, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
 
 from smartcity.core.auth import CurrentPrincipal, require_roles
 from smartcity.core.clock import VN_TZ, utcnow
@@ -21,13 +21,16 @@ from smartcity.dossiers import payments
 from smartcity.dossiers.errors import InvalidDossier
 from smartcity.dossiers.flows import STATUS_LABELS, Action, Status
 from smartcity.dossiers.schemas import (
+    PRINTABLE,
     ActionRequest,
     ApologyRequest,
     AssignRequest,
+    DossierCode,
     DossierCreate,
     DossierOut,
     PaymentInfo,
     PaymentNotificationOut,
+    ProcedureCode,
     ProcedureFields,
     ProcedureSummary,
     ProcedureVersionOut,
@@ -39,11 +42,13 @@ from smartcity.dossiers.schemas import (
     TransferRequest,
     UnitIndex,
     UploadedFile,
+    VerifyCode,
     VerifyResult,
 )
 from smartcity.dossiers.service import dossiers
 
 router = api_router(prefix="/api/v1", tags=["dossiers"])
+
 
 #: Officer actions by URL name (citizen and bank actions have their own routes).
 OFFICER_ACTIONS = {
@@ -64,10 +69,10 @@ def _out(session: SessionDep, dossier: object) -> DossierOut:
 @router.get("/procedures", response_model=Page[ProcedureSummary])
 def list_procedures(
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    life_event: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
+    life_event: Annotated[str | None, Query(pattern=r"^[a-z_]{0,40}$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Page[ProcedureSummary]:
     """Search the catalogue (accent-insensitive), optionally by life event."""
     rows, total = dossiers.search(session, q=q, life_event=life_event, limit=limit, offset=offset)
@@ -80,12 +85,12 @@ def list_procedures(
 
 
 @router.get("/procedures/{code}", response_model=ProcedureVersionOut)
-def get_procedure(session: SessionDep, code: str) -> ProcedureVersionOut:
+def get_procedure(session: SessionDep, code: ProcedureCode) -> ProcedureVersionOut:
     return ProcedureVersionOut.model_validate(dossiers.current_version(session, code))
 
 
 @router.get("/procedures/{code}/versions", response_model=list[ProcedureVersionOut])
-def procedure_versions(session: SessionDep, code: str) -> list[ProcedureVersionOut]:
+def procedure_versions(session: SessionDep, code: ProcedureCode) -> list[ProcedureVersionOut]:
     return [ProcedureVersionOut.model_validate(v) for v in dossiers.versions(session, code)]
 
 
@@ -95,7 +100,7 @@ def procedure_versions(session: SessionDep, code: str) -> list[ProcedureVersionO
     dependencies=[Depends(require_roles(Role.admin))],
 )
 def save_procedure(
-    session: SessionDep, code: str, fields: ProcedureFields, principal: CurrentPrincipal
+    session: SessionDep, code: ProcedureCode, fields: ProcedureFields, principal: CurrentPrincipal
 ) -> ProcedureVersionOut:
     """Create or edit a procedure: every save is a new version; dossiers keep theirs."""
     if not (2 <= len(code) <= 30) or not all(c.isalnum() or c in ".-_" for c in code):
@@ -105,7 +110,7 @@ def save_procedure(
     )
 
 
-@router.post("/dossiers/files", response_model=UploadedFile, status_code=201)
+@router.post("/attachments", response_model=UploadedFile, status_code=201)
 async def upload_file(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -135,7 +140,7 @@ def file_dossier(
     return _out(session, dossier)
 
 
-@router.post("/dossiers/desk", response_model=DossierOut, status_code=201)
+@router.post("/desk/dossiers", response_model=DossierOut, status_code=201)
 def file_at_desk(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -150,9 +155,9 @@ def file_at_desk(
 @router.get("/dossiers/lookup", response_model=PublicStatus)
 def lookup(
     session: SessionDep,
-    code: Annotated[str, Query(min_length=5, max_length=60)],
-    phone: Annotated[str | None, Query(max_length=20)] = None,
-    id_number: Annotated[str | None, Query(max_length=20)] = None,
+    code: Annotated[str, Query(pattern=r"^[0-9A-Za-z.\-]{3,60}$")],
+    phone: Annotated[str | None, Query(pattern=r"^[0-9+ .()-]{1,20}$")] = None,
+    id_number: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}$")] = None,
 ) -> PublicStatus:
     """Public status by code + the applicant's phone or ID number (no personal data)."""
     return PublicStatus.model_validate(
@@ -165,7 +170,7 @@ def officer_queue(
     session: SessionDep,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[QueueItem]:
     """Open dossiers of the officer's units, nearest deadline first."""
     rows = dossiers.queue(session, principal, limit=limit, offset=offset)
@@ -221,7 +226,7 @@ def quality_csv(
 
 
 @router.get("/dossiers/{code}", response_model=DossierOut)
-def get_dossier(session: SessionDep, code: str, principal: CurrentPrincipal) -> DossierOut:
+def get_dossier(session: SessionDep, code: DossierCode, principal: CurrentPrincipal) -> DossierOut:
     """The full dossier and its timeline (applicant, officers of its unit, administrators)."""
     return _out(session, dossiers.get(session, code, principal))
 
@@ -230,8 +235,8 @@ def get_dossier(session: SessionDep, code: str, principal: CurrentPrincipal) -> 
 def officer_action(
     request: Request,
     session: SessionDep,
-    code: str,
-    action: str,
+    code: DossierCode,
+    action: Annotated[str, Path(pattern=r"^[a-z-]{2,30}$")],
     principal: CurrentPrincipal,
     body: ActionRequest | None = None,
 ) -> DossierOut:
@@ -249,7 +254,7 @@ def officer_action(
 
 @router.post("/dossiers/{code}/transfer", response_model=DossierOut)
 def transfer(
-    session: SessionDep, code: str, body: TransferRequest, principal: CurrentPrincipal
+    session: SessionDep, code: DossierCode, body: TransferRequest, principal: CurrentPrincipal
 ) -> DossierOut:
     return _out(
         session,
@@ -259,7 +264,7 @@ def transfer(
 
 @router.post("/dossiers/{code}/assign", response_model=DossierOut)
 def assign(
-    session: SessionDep, code: str, body: AssignRequest, principal: CurrentPrincipal
+    session: SessionDep, code: DossierCode, body: AssignRequest, principal: CurrentPrincipal
 ) -> DossierOut:
     return _out(
         session,
@@ -269,7 +274,7 @@ def assign(
 
 @router.post("/dossiers/{code}/apology", response_model=DossierOut)
 def apology(
-    session: SessionDep, code: str, body: ApologyRequest, principal: CurrentPrincipal
+    session: SessionDep, code: DossierCode, body: ApologyRequest, principal: CurrentPrincipal
 ) -> DossierOut:
     """The apology slip with a new date when the dossier will be late."""
     return _out(
@@ -280,7 +285,7 @@ def apology(
 
 @router.post("/dossiers/{code}/supplement", response_model=DossierOut)
 def supplement(
-    session: SessionDep, code: str, body: SupplementAnswer, principal: CurrentPrincipal
+    session: SessionDep, code: DossierCode, body: SupplementAnswer, principal: CurrentPrincipal
 ) -> DossierOut:
     """The citizen answers a supplement request."""
     return _out(
@@ -293,7 +298,10 @@ def supplement(
 
 @router.post("/dossiers/{code}/withdraw", response_model=DossierOut)
 def withdraw(
-    session: SessionDep, code: str, principal: CurrentPrincipal, body: ActionRequest | None = None
+    session: SessionDep,
+    code: DossierCode,
+    principal: CurrentPrincipal,
+    body: ActionRequest | None = None,
 ) -> DossierOut:
     return _out(
         session,
@@ -303,7 +311,7 @@ def withdraw(
 
 @router.post("/dossiers/{code}/rating", response_model=DossierOut)
 def rate(
-    session: SessionDep, code: str, body: RatingRequest, principal: CurrentPrincipal
+    session: SessionDep, code: DossierCode, body: RatingRequest, principal: CurrentPrincipal
 ) -> DossierOut:
     return _out(
         session, dossiers.rate(session, code, principal, score=body.score, comment=body.comment)
@@ -311,13 +319,13 @@ def rate(
 
 
 @router.get("/dossiers/{code}/payment", response_model=PaymentInfo)
-def payment(session: SessionDep, code: str, principal: CurrentPrincipal) -> PaymentInfo:
+def payment(session: SessionDep, code: DossierCode, principal: CurrentPrincipal) -> PaymentInfo:
     """The VietQR payment code (EMVCo) carrying the dossier code."""
     return PaymentInfo.model_validate(dossiers.payment(session, code, principal))
 
 
 @router.get("/dossiers/{code}/result.pdf", response_class=Response)
-def result_pdf(session: SessionDep, code: str, principal: CurrentPrincipal) -> Response:
+def result_pdf(session: SessionDep, code: DossierCode, principal: CurrentPrincipal) -> Response:
     name, data = dossiers.result_pdf(session, code, principal)
     return Response(
         data,
@@ -345,7 +353,7 @@ async def payment_webhook(request: Request, session: SessionDep) -> PaymentNotif
 
 
 @router.get("/verify/{verify_code}", response_model=VerifyResult)
-def verify_record(session: SessionDep, verify_code: str) -> VerifyResult:
+def verify_record(session: SessionDep, verify_code: VerifyCode) -> VerifyResult:
     result, code, name = dossiers.verification(session, verify_code)
     return VerifyResult(
         verify_code=result.verify_code,
@@ -359,7 +367,7 @@ def verify_record(session: SessionDep, verify_code: str) -> VerifyResult:
 
 @router.post("/verify/{verify_code}", response_model=VerifyResult)
 async def verify_upload(
-    session: SessionDep, verify_code: str, file: Annotated[UploadFile, File()]
+    session: SessionDep, verify_code: VerifyCode, file: Annotated[UploadFile, File()]
 ) -> VerifyResult:
     """Is this PDF the signed, unaltered e-result?"""
     data = await file.read(get_storage().max_bytes + 1)

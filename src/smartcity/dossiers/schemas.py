@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import BaseModel, Field, field_validator
 
 from smartcity.core.schemas import Schema
 
@@ -13,14 +14,30 @@ OnlineLevel = Literal["full", "partial", "none"]
 Level = Literal["city", "ward"]
 Unit = Literal["hours", "days", "working_days", "months"]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+#: Path shapes: printable codes only (a NUL would reach PostgreSQL as an error, not a 4xx).
+DossierCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z.\-]{3,60}$")]
+ProcedureCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z._\-]{2,30}$")]
+VerifyCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_\-]{6,40}$")]
+PRINTABLE = r"^[^\x00-\x1f]*$"
 
 
-class DocumentRequirement(BaseModel):
+class Input(BaseModel):
+    """A request body: no text field may carry a NUL (PostgreSQL text refuses it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
+
+
+class DocumentRequirement(Input):
     name: str = Field(min_length=2, max_length=300)
     required: bool = True
 
 
-class ProcedureFields(BaseModel):
+class ProcedureFields(Input):
     """Everything an administrator edits; saving creates a new version."""
 
     name: str = Field(min_length=3, max_length=300)
@@ -74,7 +91,7 @@ class ProcedureVersionOut(Schema):
     created_by: str
 
 
-class DossierCreate(BaseModel):
+class DossierCreate(Input):
     procedure_code: str = Field(min_length=2, max_length=30)
     ward_code: int | None = Field(
         None, description="Ward-level procedures: the competent ward (where the applicant lives)."
@@ -146,31 +163,31 @@ class PublicStatus(BaseModel):
     finished: bool
 
 
-class ActionRequest(BaseModel):
+class ActionRequest(Input):
     note: str | None = Field(None, max_length=2000)
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(Input):
     unit_code: str = Field(pattern=r"^(\d{5}|[A-Z]{2,19})$")
     note: str = Field(min_length=3, max_length=2000)
 
 
-class ApologyRequest(BaseModel):
+class ApologyRequest(Input):
     new_due_date: date
     reason: str = Field(min_length=5, max_length=2000)
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(Input):
     step: str = Field(min_length=2, max_length=60)
     assignee_id: int | None = None
 
 
-class SupplementAnswer(BaseModel):
+class SupplementAnswer(Input):
     note: str = Field(min_length=1, max_length=2000)
     attachments: list[Sha256] = Field(default_factory=list, max_length=20)
 
 
-class RatingRequest(BaseModel):
+class RatingRequest(Input):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=1000)
 
@@ -185,7 +202,7 @@ class PaymentInfo(BaseModel):
     purpose: str
 
 
-class PaymentNotificationIn(BaseModel):
+class PaymentNotificationIn(Input):
     transaction_id: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
     amount: int = Field(ge=0, le=10_000_000_000)
     reference: str = Field(min_length=1, max_length=120)

@@ -28,7 +28,12 @@ from smartcity.core.storage import JPEG, PDF, PNG, get_storage
 from smartcity.dossiers import flows
 from smartcity.dossiers.errors import InvalidDossier
 from smartcity.dossiers.flows import STATUS_LABELS, Action, Actor, Status
-from smartcity.dossiers.schemas import DossierCreate
+from smartcity.dossiers.schemas import (
+    PRINTABLE,
+    DossierCode,
+    DossierCreate,
+    ProcedureCode,
+)
 from smartcity.dossiers.service import dossiers
 from smartcity.places.service import places
 from smartcity.web.templating import render
@@ -100,8 +105,8 @@ def catalogue(
     request: Request,
     session: SessionDep,
     _principal: OptionalPrincipal,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    event: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
+    event: Annotated[str | None, Query(pattern=r"^[a-z_]{0,40}$")] = None,
 ) -> Response:
     rows, total = dossiers.search(session, q=q, life_event=event or None, limit=100, offset=0)
     return render(
@@ -119,7 +124,7 @@ def catalogue(
 
 @router.get("/services/procedures/{code}", response_class=HTMLResponse)
 def procedure_page(
-    request: Request, session: SessionDep, code: str, principal: OptionalPrincipal
+    request: Request, session: SessionDep, code: ProcedureCode, principal: OptionalPrincipal
 ) -> Response:
     version = dossiers.current_version(session, code)
     return render(request, "dossiers/procedure.html", _form_context(session, version, principal))
@@ -141,7 +146,7 @@ def _form_context(
 
 @router.post("/services/procedures/{code}", dependencies=[Depends(verify_csrf)])
 async def procedure_submit(
-    request: Request, session: SessionDep, code: str, principal: OptionalPrincipal
+    request: Request, session: SessionDep, code: ProcedureCode, principal: OptionalPrincipal
 ) -> Response:
     if principal is None:
         return _login_redirect(request)
@@ -214,7 +219,7 @@ def _qr_data_uri(payload: str) -> str:
 
 @router.get("/services/dossiers/{code}", response_class=HTMLResponse)
 def dossier_page(
-    request: Request, session: SessionDep, code: str, principal: OptionalPrincipal
+    request: Request, session: SessionDep, code: DossierCode, principal: OptionalPrincipal
 ) -> Response:
     if principal is None:
         return _login_redirect(request)
@@ -251,7 +256,7 @@ def dossier_page(
 
 @router.post("/services/dossiers/{code}/supplement", dependencies=[Depends(verify_csrf)])
 async def supplement_submit(
-    request: Request, session: SessionDep, code: str, principal: CurrentPrincipal
+    request: Request, session: SessionDep, code: DossierCode, principal: CurrentPrincipal
 ) -> Response:
     form = await request.form()
     uploads = [f for f in form.getlist("documents") if isinstance(f, UploadFile)]
@@ -262,7 +267,9 @@ async def supplement_submit(
 
 
 @router.post("/services/dossiers/{code}/withdraw", dependencies=[Depends(verify_csrf)])
-def withdraw_submit(session: SessionDep, code: str, principal: CurrentPrincipal) -> Response:
+def withdraw_submit(
+    session: SessionDep, code: DossierCode, principal: CurrentPrincipal
+) -> Response:
     dossiers.act(session, code, Action.withdraw, principal)
     return RedirectResponse(f"/services/dossiers/{code}", status_code=303)
 
@@ -270,7 +277,7 @@ def withdraw_submit(session: SessionDep, code: str, principal: CurrentPrincipal)
 @router.post("/services/dossiers/{code}/rating", dependencies=[Depends(verify_csrf)])
 def rating_submit(
     session: SessionDep,
-    code: str,
+    code: DossierCode,
     principal: CurrentPrincipal,
     score: Annotated[int, Form(ge=1, le=5)],
     comment: Annotated[str, Form(max_length=1000)] = "",
@@ -280,7 +287,9 @@ def rating_submit(
 
 
 @router.get("/services/dossiers/{code}/result.pdf")
-def result_download(session: SessionDep, code: str, principal: CurrentPrincipal) -> Response:
+def result_download(
+    session: SessionDep, code: DossierCode, principal: CurrentPrincipal
+) -> Response:
     name, data = dossiers.result_pdf(session, code, principal)
     return Response(
         data,
@@ -305,8 +314,8 @@ def track(
     request: Request,
     session: SessionDep,
     _principal: OptionalPrincipal,
-    code: Annotated[str, Query(max_length=60)] = "",
-    contact: Annotated[str, Query(max_length=20)] = "",
+    code: Annotated[str, Query(max_length=60, pattern=PRINTABLE)] = "",
+    contact: Annotated[str, Query(max_length=20, pattern=PRINTABLE)] = "",
 ) -> Response:
     found, error = None, None
     if code and contact:
@@ -352,7 +361,7 @@ def office_queue(request: Request, session: SessionDep, principal: OptionalPrinc
 
 @router.get("/services/office/{code}", response_class=HTMLResponse)
 def office_dossier(
-    request: Request, session: SessionDep, code: str, principal: OptionalPrincipal
+    request: Request, session: SessionDep, code: DossierCode, principal: OptionalPrincipal
 ) -> Response:
     officer = _officer(request, principal)
     if officer is None:
@@ -378,7 +387,7 @@ def office_dossier(
 def office_act(
     request: Request,
     session: SessionDep,
-    code: str,
+    code: DossierCode,
     action: str,
     principal: CurrentPrincipal,
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -416,7 +425,7 @@ def quality_page(
 
 @router.get("/verify/{verify_code}", response_class=HTMLResponse)
 def verify_page(
-    request: Request, session: SessionDep, verify_code: str, _principal: OptionalPrincipal
+    request: Request, session: SessionDep, verify_code: DossierCode, _principal: OptionalPrincipal
 ) -> Response:
     result, code, name = dossiers.verification(session, verify_code)
     return render(
@@ -434,7 +443,9 @@ def verify_page(
 
 
 @router.post("/verify/{verify_code}", dependencies=[Depends(verify_csrf)])
-async def verify_page_upload(request: Request, session: SessionDep, verify_code: str) -> Response:
+async def verify_page_upload(
+    request: Request, session: SessionDep, verify_code: DossierCode
+) -> Response:
     form = await request.form()
     upload = form.get("file")
     data = b""
