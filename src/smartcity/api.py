@@ -9,6 +9,8 @@ from smartcity.accounts.views import router as accounts_pages_router
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
+from smartcity.dossiers.endpoints import router as dossiers_api_router
+from smartcity.dossiers.views import router as dossiers_pages_router
 from smartcity.flood.endpoints import router as flood_api_router
 from smartcity.flood.sensorthings import router as flood_sta_router
 from smartcity.flood.views import router as flood_pages_router
@@ -43,6 +45,8 @@ def routers() -> list[APIRouter]:
         flood_api_router,
         flood_sta_router,
         flood_pages_router,
+        dossiers_api_router,
+        dossiers_pages_router,
     ]
 
 

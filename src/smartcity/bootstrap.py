@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
 from smartcity.core.migrate import upgrade
+from smartcity.dossiers.service import dossiers as dossiers_service
 from smartcity.places.service import places as places_service
 from smartcity.reports.service import reports as reports_service
 
@@ -19,6 +20,7 @@ def reference_seeders() -> list[tuple[str, Seeder]]:
     return [
         ("places", places_service.seed),
         ("reports", reports_service.seed),
+        ("dossiers", dossiers_service.seed),
     ]
 
 

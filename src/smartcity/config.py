@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET_KEY = "change-me-dev-only-secret"  # noqa: S105
 
 
+#: The placeholder bank-webhook secret; refused in production like the secret key.
+DEFAULT_WEBHOOK_SECRET = "change-me-bank-webhook-secret"  # noqa: S105
+
+
 class Environment(enum.StrEnum):
     development = "development"
     testing = "testing"
@@ -198,6 +202,35 @@ class Settings(BaseSettings):
         description="Phú An tide constituents as JSON {name: [amplitude_m, phase_deg]}, plus "
         "'Z0'; empty = the shipped APPROXIMATE set (smartcity.flood.tide).",
     )
+    dossier_code_pattern: str = Field(
+        "{unit}-{yymmdd}-{seq:04d}",
+        description="Dossier code template; fields: unit (competent unit code), yymmdd "
+        "(receipt date, Vietnam time), seq (per unit and day). Unverified convention, so configurable.",
+    )
+    dossier_fee_wait_stops_clock: bool = Field(
+        True,
+        description="Whether waiting for the citizen's fee payment (status 6) pauses the legal "
+        "deadline, like a supplement request does (domain-vn §1.4.7, unverified).",
+    )
+    payment_bank_bin: str = Field(
+        "970415", pattern=r"^\d{6}$", description="NAPAS BIN of the bank that collects fees."
+    )
+    payment_account: str = Field(
+        "113000000079", pattern=r"^[0-9A-Za-z]{1,19}$", description="Collecting account number."
+    )
+    payment_webhook_secret: str = Field(
+        DEFAULT_WEBHOOK_SECRET,
+        min_length=16,
+        description="Shared secret of the bank's payment notifications (HMAC-SHA256).",
+    )
+    payment_webhook_tolerance_seconds: int = Field(
+        300, gt=0, description="How far a notification's timestamp may be from our clock."
+    )
+    eresult_key_path: Path | None = Field(
+        None,
+        description="Ed25519 private key (PEM) that signs e-results; default "
+        "<var_dir>/keys/eresult-ed25519.pem, generated on first use.",
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 
@@ -208,6 +241,14 @@ class Settings(BaseSettings):
                 "SMARTCITY_SECRET_KEY must be set to a private value in production "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
             )
+        if (
+            self.env is Environment.production
+            and self.payment_webhook_secret == DEFAULT_WEBHOOK_SECRET
+        ):
+            raise ValueError(
+                "SMARTCITY_PAYMENT_WEBHOOK_SECRET must be set to the secret agreed with the bank "
+                "in production."
+            )
         return self
 
     @property
@@ -215,6 +256,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'smartcity.db').as_posix()}"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.eresult_key_path or self.var_dir / "keys" / "eresult-ed25519.pem"
 
     @property
     def storage_dir(self) -> Path:

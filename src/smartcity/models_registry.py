@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "smartcity.traffic.models",
     "smartcity.reports.models",
     "smartcity.flood.models",
+    "smartcity.dossiers.models",
 )
 
 

@@ -18,7 +18,11 @@ def test_production_refuses_the_default_secret() -> None:
 
 
 def test_production_starts_with_a_private_secret() -> None:
-    settings = Settings(env="production", secret_key="a-long-private-random-secret-value")
+    settings = Settings(
+        env="production",
+        secret_key="a-long-private-random-secret-value",
+        payment_webhook_secret="the-secret-agreed-with-the-bank",
+    )
     assert settings.env == "production"
 
 

@@ -219,8 +219,8 @@ class TestComingSoonPages:
 
     def test_in_english(self, client: TestClient) -> None:
         client.cookies.set("lang", "en")
-        text = client.get("/services", headers=BROWSER).text
-        assert "<h1>Public services</h1>" in text
+        text = client.get("/health", headers=BROWSER).text
+        assert "<h1>Health</h1>" in text
         assert "Coming soon" in text
 
     def test_a_module_page_replaces_its_placeholder(
@@ -236,7 +236,7 @@ class TestComingSoonPages:
         monkeypatch.setattr(api, "routers", lambda: [*shell_routers, traffic])
         with TestClient(create_app(database=database), base_url="http://127.0.0.1") as client:
             assert client.get("/traffic").text == "the traffic module's own page"
-            assert "Sắp ra mắt" in client.get("/services", headers=BROWSER).text
+            assert "Sắp ra mắt" in client.get("/health", headers=BROWSER).text
 
 
 class TestPwa:

@@ -8,6 +8,8 @@ make-up Saturdays — all from the ``holidays`` package (VN) — then corrected 
 
 from __future__ import annotations
 
+import calendar as _gregorian
+import enum
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +25,22 @@ from smartcity.core.models import CalendarOverride
 OFFICE_CLOSES = time(17, 0)
 #: Safety bound: no deadline needs more than this many calendar days of search.
 _MAX_SCAN_DAYS = 3660
+
+
+class DurationUnit(enum.StrEnum):
+    """The unit of a procedure's legal processing time (``DonViTinh``)."""
+
+    hours = "hours"
+    days = "days"
+    working_days = "working_days"
+    months = "months"
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day ``months`` later, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _gregorian.monthrange(year, month)[1]))
 
 
 class WorkCalendar:
@@ -89,6 +107,36 @@ class WorkCalendar:
         start = self.counting_start(received_at, cutoff=cutoff)
         due_day = self.add_working_days(start, working_days)
         return datetime.combine(due_day, OFFICE_CLOSES, tzinfo=VN_TZ)
+
+    def deadline(
+        self,
+        received_at: datetime,
+        amount: int,
+        unit: DurationUnit,
+        *,
+        cutoff: time | None = None,
+    ) -> datetime:
+        """Legal deadline of a procedure whose maximum time is ``amount`` ``unit``.
+
+        Working days follow :meth:`due_at`.  Calendar days and months run from the day
+        counting starts and, when they end on a day off, move to the next working day.
+        Hours run from the moment of receipt (wall-clock).
+        """
+        if amount < 0:
+            raise ValueError("amount must be >= 0")
+        if unit is DurationUnit.working_days:
+            return self.due_at(received_at, amount, cutoff=cutoff)
+        if unit is DurationUnit.hours:
+            return received_at.astimezone(VN_TZ) + timedelta(hours=amount)
+        start = self.counting_start(received_at, cutoff=cutoff)
+        end = (
+            start + timedelta(days=amount)
+            if unit is DurationUnit.days
+            else add_months(start, amount)
+        )
+        if not self.is_working_day(end):
+            end = self.next_working_day(end)
+        return datetime.combine(end, OFFICE_CLOSES, tzinfo=VN_TZ)
 
     def extend_for_pause(
         self, due: datetime, paused_from: datetime, paused_until: datetime

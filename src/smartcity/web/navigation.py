@@ -57,6 +57,7 @@ SECTIONS: tuple[Section, ...] = (
         "/services",
         N_("Dịch vụ công"),
         N_("Nộp hồ sơ thủ tục hành chính trực tuyến, thanh toán phí và tra cứu kết quả."),
+        placeholder=False,
     ),
     Section(
         "/health",
