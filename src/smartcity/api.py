@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 
 from smartcity.accounts.endpoints import router as accounts_api_router
 from smartcity.accounts.views import router as accounts_pages_router
+from smartcity.core.db import Database
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
 from smartcity.places.endpoints import router as places_router
 from smartcity.roads.endpoints import router as roads_router
 from smartcity.traffic.endpoints import router as traffic_router
+from smartcity.traffic.views import router as traffic_pages_router
 from smartcity.web.views import router as web_router
 
 
@@ -27,6 +31,7 @@ def routers() -> list[APIRouter]:
         accounts_pages_router,
         roads_router,
         traffic_router,
+        traffic_pages_router,
     ]
 
 
@@ -49,3 +54,11 @@ def register_notices() -> None:
     from smartcity.web.notices import register_notice
 
     register_notice("synthetic-roads", roads.synthetic_notice)
+
+
+def start_background(database: Database) -> Callable[[], None]:
+    """Start the modules' background work (threads, event handlers); returns its stop."""
+    from smartcity.traffic.alerts import background as traffic_background
+
+    traffic_background.start(database)
+    return traffic_background.stop
