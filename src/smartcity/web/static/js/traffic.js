@@ -335,11 +335,13 @@
       windows: windows,
     };
     if (body.kind === "place") body.radius_m = 500;
-    send("POST", urls.subscriptions, body).then(function () {
+    send("POST", urls.subscriptions, body).then(function (created) {
       formStatus.textContent = t("saved");
       drawn = [];
       redraw();
-      // The stream sends the new subscriptions and their alerts as a snapshot.
+      // The stream sends the new subscriptions and their alerts as a snapshot; a first
+      // subscription made this browser a subscriber (a cookie), so the stream reconnects.
+      if (created.subscriber_token) connect();
     }).catch(function (error) {
       formStatus.textContent = t("save_failed", { reason: error.message });
     });
@@ -491,9 +493,11 @@
   // ---------------------------------------------------------------- live stream
 
   var liveStatus = document.getElementById("live-status");
+  var source = null;
   function connect() {
     if (!window.EventSource) return;
-    var source = new EventSource(urls.stream);
+    if (source) source.close();
+    source = new EventSource(urls.stream);
     source.addEventListener("open", function () {
       liveStatus.textContent = t("live");
       liveStatus.classList.add("is-live");
