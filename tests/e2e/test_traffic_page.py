@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 from PIL import Image
-from support.traffic import api_key, crawl, stretch
 
 from smartcity.config import get_settings
 from smartcity.core.db import Database
@@ -21,6 +20,7 @@ from smartcity.roads.service import roads
 from smartcity.traffic.alerts import background
 from smartcity.traffic.service import traffic
 from smartcity.traffic.simulator import start_simulator
+from support.traffic import api_key, crawl, stretch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -100,9 +100,10 @@ def test_four_tabs_at_phone_width_and_a_jam_alert_on_a_saved_route(
         page.wait_for_function(
             "() => document.querySelectorAll('#traffic-map canvas.leaflet-tile-loaded').length > 0"
         )
-        assert page.locator("#route-planner[data-route-planner]").get_attribute(
-            "data-planner-url"
-        ) == "/routes?avoid=jams"
+        assert (
+            page.locator("#route-planner[data-route-planner]").get_attribute("data-planner-url")
+            == "/routes?avoid=jams"
+        )
         for _ in range(60):
             if simulator.simulator.stats.matched > 0:
                 break

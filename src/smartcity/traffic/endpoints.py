@@ -182,6 +182,8 @@ async def _subscriber(request: Request, principal: OptionalPrincipal) -> Owner:
 
 
 Subscriber = Annotated[Owner, Depends(_subscriber)]
+#: Operations where signing in is optional: ``{}`` in ``security`` says so in the document.
+OPTIONAL_AUTH: dict[str, object] = {"security": [{}]}
 
 
 def _floats(value: str, count: int, name: str) -> tuple[float, ...]:
@@ -200,6 +202,7 @@ def _floats(value: str, count: int, name: str) -> tuple[float, ...]:
 
 @router.get(
     "/api/v1/traffic/alerts",
+    openapi_extra=OPTIONAL_AUTH,
     response_model=list[AlertOut],
     summary="Active alerts (jams, incidents, closures, flooding), in a box or near a point",
 )
@@ -236,6 +239,7 @@ def list_alerts(
 
 @router.get(
     "/api/v1/traffic/subscriptions",
+    openapi_extra=OPTIONAL_AUTH,
     response_model=list[SubscriptionOut],
     summary="My saved places and routes",
 )
@@ -245,6 +249,7 @@ def list_subscriptions(session: SessionDep, owner: Subscriber) -> list[Subscript
 
 @router.post(
     "/api/v1/traffic/subscriptions",
+    openapi_extra=OPTIONAL_AUTH,
     response_model=SubscriptionCreated,
     status_code=201,
     summary="Save a place or a route (segment ids or a drawn line) with time windows",
@@ -274,6 +279,7 @@ def create_subscription(
 
 @router.delete(
     "/api/v1/traffic/subscriptions/{subscription_id}",
+    openapi_extra=OPTIONAL_AUTH,
     status_code=204,
     summary="Forget a saved place or route",
 )
@@ -286,6 +292,7 @@ def delete_subscription(
 
 @router.get(
     "/api/v1/traffic/alerts/stream",
+    openapi_extra=OPTIONAL_AUTH,
     response_class=StreamingResponse,
     summary="Server-sent events: `snapshot`, then `alert` for each alert hitting my saved "
     "places and routes; with live=true also `city-alert`, `speeds`, `incident`, `report`",

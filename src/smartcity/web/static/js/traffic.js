@@ -1,12 +1,12 @@
 /* The traffic page: four tabs (map, alerts, cameras, reports) fed by the traffic API and
-   one server-sent event stream.  Configuration and messages come from the JSON block
-   #traffic-config (no inline script: the CSP forbids it). */
+   one server-sent event stream.  Configuration and messages come as JSON in the
+   data-config attribute of #traffic-page (no inline script: the CSP forbids it). */
 (function () {
   "use strict";
 
-  var configNode = document.getElementById("traffic-config");
-  if (!configNode || typeof L === "undefined") return;
-  var config = JSON.parse(configNode.textContent);
+  var page = document.getElementById("traffic-page");
+  if (!page || typeof L === "undefined") return;
+  var config = JSON.parse(page.dataset.config);
   var msg = config.msg;
   var urls = config.urls;
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
