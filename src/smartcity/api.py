@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 
 from smartcity.accounts.endpoints import router as accounts_api_router
 from smartcity.accounts.views import router as accounts_pages_router
+from smartcity.core.db import Database
 from smartcity.core.files import router as files_router
 from smartcity.core.health import router as health_router
 from smartcity.core.tiles_endpoints import router as tiles_router
@@ -22,6 +25,7 @@ from smartcity.roads.endpoints import router as roads_router
 from smartcity.routing.endpoints import router as routing_api_router
 from smartcity.routing.views import router as routing_pages_router
 from smartcity.traffic.endpoints import router as traffic_router
+from smartcity.traffic.views import router as traffic_pages_router
 from smartcity.web.views import router as web_router
 
 
@@ -47,6 +51,7 @@ def routers() -> list[APIRouter]:
         flood_pages_router,
         dossiers_api_router,
         dossiers_pages_router,
+        traffic_pages_router,
     ]
 
 
@@ -82,3 +87,11 @@ def register_subscribers() -> None:
     routing.subscribe(get_bus())
     register_flood()
     flood_to_routing()
+
+
+def start_background(database: Database) -> Callable[[], None]:
+    """Start the modules' background work (threads, event handlers); returns its stop."""
+    from smartcity.traffic.alerts import background as traffic_background
+
+    traffic_background.start(database)
+    return traffic_background.stop

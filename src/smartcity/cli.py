@@ -185,6 +185,9 @@ import_app.command("flood-hotspots")(flood_cli.import_hotspots)
 app.add_typer(flood_cli.flood_app, name="flood")
 app.add_typer(flood_cli.simulate_app, name="simulate")
 app.command("generate-city")(roads_cli.generate_city)
+simulate_app = typer.Typer(help="Simulated city activity for demos.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+simulate_app.command("traffic")(traffic_cli.simulate_traffic)
 data_app = typer.Typer(help="Public data sets the platform can fetch.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 data_app.command("download")(roads_cli.download)
@@ -201,6 +204,7 @@ def _run_server(host: str, port: int, reload: bool = False) -> None:
         reload=reload,
         proxy_headers=True,
         log_level="info",
+        timeout_graceful_shutdown=5,  # live-update streams would otherwise hold shutdown up
     )
 
 
@@ -227,6 +231,13 @@ def demo(
             help="OSM extract to use (default: SMARTCITY_OSM_FILE, a downloaded or shared extract, else a synthetic city)."
         ),
     ] = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            help="Run the traffic and flood simulators against the demo (live map, jams, storms)."
+        ),
+    ] = True,
+    vehicles: Annotated[int, typer.Option(min=1, help="Simulated vehicles.")] = 200,
 ) -> None:
     """Start the whole platform on an embedded SQLite database, migrated on first start."""
     if var_dir is not None:
@@ -253,9 +264,21 @@ def demo(
             f"({report.seconds.get('total', 0)} s)"
         )
     console.print(f"[bold green]HCMC Smart City demo[/bold green] → http://{host}:{port}/")
-    if flood_cli.start_demo_simulation(f"http://{host}:{port}") is not None:
-        console.print("Flood simulator: real 2010–2019 storms through the public APIs → /flood")
-    _run_server(host, port)
+    simulator = None
+    if simulate:
+        from smartcity.traffic.simulator import start_simulator
+
+        simulator = start_simulator(f"http://{host}:{port}", vehicles=vehicles, speedup=5.0)
+        console.print(
+            f"Traffic simulator: {vehicles} vehicles at 5× speed (--no-simulate to turn off)"
+        )
+        if flood_cli.start_demo_simulation(f"http://{host}:{port}") is not None:
+            console.print("Flood simulator: real 2010–2019 storms through the public APIs → /flood")
+    try:
+        _run_server(host, port)
+    finally:
+        if simulator is not None:
+            simulator.stop()
 
 
 audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)

@@ -231,6 +231,23 @@ class Settings(BaseSettings):
         description="Ed25519 private key (PEM) that signs e-results; default "
         "<var_dir>/keys/eresult-ed25519.pem, generated on first use.",
     )
+    traffic_background: bool = Field(
+        True,
+        description="Run the traffic publisher, jam detector and event handlers inside the "
+        "web process (tests turn it off and start it where they need it).",
+    )
+    traffic_jam_min_length_m: float = Field(
+        300.0,
+        gt=0,
+        description="A jam is a connected stretch of heavy or standstill segments "
+        "at least this long (metres).",
+    )
+    traffic_jam_min_minutes: float = Field(
+        3.0,
+        ge=0,
+        description="A congested stretch becomes a jam alert once observed congested "
+        "this long (minutes, on the probes' clock).",
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 

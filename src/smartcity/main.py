@@ -42,8 +42,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        get_database()
-        yield
+        database = get_database()
+        stop = api.start_background(database) if settings.traffic_background else None
+        try:
+            yield
+        finally:
+            if stop is not None:
+                stop()
 
     app = FastAPI(
         title="HCMC Smart City Platform",

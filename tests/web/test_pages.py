@@ -176,7 +176,8 @@ class TestLanguageSwitch:
         response = client.get("/lang?to=en&next=/traffic", headers=BROWSER)
         assert response.status_code == 200
         assert html_lang(response.text) == "en"
-        assert "<h1>Traffic</h1>" in response.text
+        assert "Ho Chi Minh City traffic" in response.text
+        assert ">Alerts <" in response.text
 
     @pytest.mark.parametrize(
         "target",
@@ -226,17 +227,17 @@ class TestComingSoonPages:
     def test_a_module_page_replaces_its_placeholder(
         self, database: Database, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        traffic = api_router(include_in_schema=False)
+        health = api_router(include_in_schema=False)
 
-        @traffic.get("/traffic", response_class=PlainTextResponse)
-        def traffic_home() -> str:
-            return "the traffic module's own page"
+        @health.get("/health", response_class=PlainTextResponse)
+        def health_home() -> str:
+            return "the health module's own page"
 
         shell_routers = api.routers()
-        monkeypatch.setattr(api, "routers", lambda: [*shell_routers, traffic])
+        monkeypatch.setattr(api, "routers", lambda: [*shell_routers, health])
         with TestClient(create_app(database=database), base_url="http://127.0.0.1") as client:
-            assert client.get("/traffic").text == "the traffic module's own page"
-            assert "Sắp ra mắt" in client.get("/health", headers=BROWSER).text
+            assert client.get("/health").text == "the health module's own page"
+            assert "Sắp ra mắt" in client.get("/dashboard", headers=BROWSER).text
 
 
 class TestPwa:

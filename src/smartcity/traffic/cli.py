@@ -1,4 +1,5 @@
-"""Traffic commands: `smartcity import traffic-history`, `smartcity import cameras`."""
+"""Traffic commands: `smartcity import traffic-history`, `smartcity import cameras`,
+`smartcity simulate traffic`."""
 
 from __future__ import annotations
 
@@ -76,3 +77,46 @@ def import_cameras(
     with get_database().session() as session:
         added, updated = traffic.import_cameras(session, path=source)
     console.print(f"[green]{added} cameras added[/green], {updated} updated.")
+
+
+def simulate_traffic(
+    vehicles: Annotated[int, typer.Option(min=1, max=20000, help="Vehicles on the road.")] = 200,
+    speedup: Annotated[
+        float, typer.Option(min=1.0, max=60.0, help="Simulated seconds per real second.")
+    ] = 5.0,
+    minutes: Annotated[
+        float | None, typer.Option(min=0.1, help="Stop after this many real minutes.")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(help="The running platform to post probes to.")
+    ] = "http://127.0.0.1:8000",
+    incidents: Annotated[bool, typer.Option(help="Post random incidents.")] = True,
+    seed: Annotated[int | None, typer.Option(help="Random seed (repeatable runs).")] = None,
+) -> None:
+    """Drive a simulated fleet (buses on the real 2015 routes, cars on routed trips) and
+    post its GPS probes and random incidents through the traffic API."""
+    import time
+
+    from smartcity.traffic.simulator import start_simulator
+
+    thread = start_simulator(
+        base_url, vehicles=vehicles, speedup=speedup, minutes=minutes, seed=seed,
+        incidents=incidents,
+    )  # fmt: skip
+    stats = thread.simulator.stats
+    try:
+        while thread.is_alive():
+            time.sleep(5)
+            console.print(
+                f"{stats.trips} trips ({stats.bus_trips} by bus), {stats.posted:,} fixes posted, "
+                f"{stats.accepted:,} accepted, {stats.matched:,} matched, "
+                f"{stats.incidents} incidents, {stats.errors} errors"
+            )
+    except KeyboardInterrupt:
+        console.print("Stopping…")
+    thread.stop()
+    if thread.error is not None:
+        console.print(f"[red]Simulator stopped: {thread.error}[/red]")
+        raise typer.Exit(1)
+    if stats.last_error:
+        console.print(f"[yellow]Last error[/yellow]: {stats.last_error}")

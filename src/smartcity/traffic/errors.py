@@ -25,3 +25,14 @@ class TrafficImportFailed(SmartCityError):
     status = 422
     code = "traffic_import_failed"
     title = N_("Không nhập được dữ liệu giao thông")
+
+
+class SubscriptionNotFound(NotFound):
+    code = "subscription_not_found"
+    title = N_("Không tìm thấy lộ trình, địa điểm đã lưu")
+
+
+class SubscriptionRejected(SmartCityError):
+    status = 422
+    code = "subscription_rejected"
+    title = N_("Không lưu được lộ trình, địa điểm")

@@ -121,3 +121,50 @@ class Incident(TimestampMixin, Base):
     lat: Mapped[float] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text, default="")
     report_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class TrafficAlert(TimestampMixin, Base):
+    """Something a road user should know about now: a jam the detector found on live speeds,
+    an incident or closure posted by officers (or a verified citizen report), flooding."""
+
+    __tablename__ = "traffic_alerts"
+    __table_args__ = (Index("ix_traffic_alerts_status_bbox", "status", "min_lon", "min_lat"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # jam | incident | closure | flood
+    severity: Mapped[str] = mapped_column(String(20))  # heavy | standstill | closed | info
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | cleared
+    network_version: Mapped[str] = mapped_column(String(40))
+    segments: Mapped[list[int]] = mapped_column(JSON, default=list)
+    length_m: Mapped[float] = mapped_column(Float, default=0.0)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    road_name: Mapped[str] = mapped_column(String(200), default="")
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cleared_at: Mapped[datetime | None]
+
+
+class AlertSubscription(TimestampMixin, Base):
+    """A saved place or route whose alerts a user (or an anonymous browser) wants pushed,
+    within optional weekly time windows."""
+
+    __tablename__ = "traffic_alert_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    owner_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))  # place | route
+    network_version: Mapped[str] = mapped_column(String(40))
+    segments: Mapped[list[int]] = mapped_column(JSON, default=list)
+    coordinates: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
+    radius_m: Mapped[float] = mapped_column(Float, default=0.0)
+    windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

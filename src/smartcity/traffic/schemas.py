@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from smartcity.core.schemas import Latitude, Longitude
 
@@ -103,3 +103,116 @@ class IncidentOut(BaseModel):
     lat: float
     description: str
     created_at: datetime
+
+
+class AlertOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: Literal["jam", "incident", "closure", "flood"]
+    severity: str = Field(
+        description="jam: heavy | standstill; closure: closed; incident: its kind; "
+        "flood: shallow | deep."
+    )
+    status: Literal["active", "cleared"]
+    network_version: str
+    segments: list[int]
+    length_m: float
+    speed_kmh: float | None
+    lon: float
+    lat: float
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    road_name: str
+    incident_id: int | None
+    started_at: datetime
+    updated_at: datetime
+    cleared_at: datetime | None
+
+
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["07:00"])]
+
+
+class TimeWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: list(range(7)),
+        min_length=1,
+        max_length=7,
+        description="Weekdays, 0 = Monday … 6 = Sunday (Ho Chi Minh City time).",
+    )
+    start: HHMM
+    end: HHMM = Field(description="Before start = the window runs past midnight.")
+
+
+Coordinate = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class SubscriptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=120, examples=["Nhà → cơ quan"])
+    kind: Literal["place", "route"]
+    coordinates: list[Coordinate] = Field(
+        default_factory=list,
+        max_length=500,
+        description="place: [[lon, lat]]; route: the line drawn, [[lon, lat], …] (snapped "
+        "to road segments when `segments` is not given).",
+    )
+    segments: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, max_length=2000, description="route: road segment ids, in order."
+    )
+    radius_m: float = Field(
+        500.0, ge=0, le=5000, description="place: alerts within this distance; route: buffer."
+    )
+    windows: list[TimeWindow] = Field(
+        default_factory=list, max_length=14, description="Empty = always."
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> SubscriptionCreate:
+        for lon, lat in self.coordinates:
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError("coordinates are [lon, lat] in degrees")
+        if self.kind == "place" and len(self.coordinates) != 1:
+            raise ValueError("a place is one [lon, lat] pair")
+        if self.kind == "route" and not self.segments and len(self.coordinates) < 2:
+            raise ValueError("a route needs segments or at least two [lon, lat] points")
+        return self
+
+
+class SubscriptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: Literal["place", "route"]
+    network_version: str
+    segments: list[int]
+    coordinates: list[list[float]]
+    radius_m: float
+    windows: list[TimeWindow]
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionOut):
+    subscriber_token: str | None = Field(
+        None,
+        description="Anonymous callers only, on their first subscription: send it back as "
+        "X-Subscriber-Token (browsers keep it in a cookie). Shown once.",
+    )
+
+
+class TrafficReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    report_id: str
+    category: str
+    status: str
+    lon: float
+    lat: float
+    ward_code: int | None
+    received_at: datetime

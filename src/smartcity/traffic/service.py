@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,13 +21,18 @@ from smartcity.config import get_settings
 from smartcity.core.clock import VN_TZ, utcnow
 from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge
-from smartcity.core.events import DomainEvent, get_bus, publish_after_commit
+from smartcity.core.events import publish_after_commit
 from smartcity.core.i18n import N_
 from smartcity.core.storage import JPEG, PNG, get_storage
 from smartcity.roads.index import NetworkIndex, to_local_metres
 from smartcity.roads.service import roads as road_service
 from smartcity.traffic import repository
-from smartcity.traffic.errors import CameraNotFound, SegmentNotFound, TrafficImportFailed
+from smartcity.traffic.errors import (
+    CameraNotFound,
+    IncidentNotFound,
+    SegmentNotFound,
+    TrafficImportFailed,
+)
 from smartcity.traffic.forecast import Evaluation, evaluate, forecast_speed, load_history
 from smartcity.traffic.live import LEVELS, LOS, LiveSpeeds, congestion_level, level_of_service
 from smartcity.traffic.matching import MatchNetwork, MatchParams, match
@@ -329,27 +335,39 @@ class TrafficService:
         )
         return len(rows)
 
-    def start_publisher(self, database: Database) -> None:
-        """Run :meth:`flush_changes` every few seconds in a daemon thread (idempotent)."""
+    def start_publisher(
+        self, database: Database, *, also: Callable[[Session], object] | None = None
+    ) -> None:
+        """Run :meth:`flush_changes` every few seconds in a daemon thread (idempotent), then
+        ``also`` (e.g. the jam detector), each in its own transaction."""
         with self._lock:
             if self._publisher is not None and self._publisher.is_alive():
                 return
             self._stop.clear()
             interval = get_settings().traffic_publish_interval_s
+            steps: list[Callable[[Session], object]] = [self.flush_changes]
+            if also is not None:
+                steps.append(also)
 
             def loop() -> None:
                 while not self._stop.wait(interval):
-                    try:
-                        with database.session() as session:
-                            self.flush_changes(session)
-                    except Exception:
-                        log.exception("publishing live speeds failed")
+                    for step in steps:
+                        try:
+                            with database.session() as session:
+                                step(session)
+                        except Exception:
+                            log.exception("traffic background step %r failed", step)
 
             self._publisher = threading.Thread(target=loop, name="traffic-publisher", daemon=True)
             self._publisher.start()
 
-    def stop_publisher(self) -> None:
+    def stop_publisher(self, timeout_s: float = 10.0) -> None:
+        """Stop the publisher thread and wait for it to finish its current step."""
         self._stop.set()
+        with self._lock:
+            publisher, self._publisher = self._publisher, None
+        if publisher is not None and publisher is not threading.current_thread():
+            publisher.join(timeout_s)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -678,6 +696,12 @@ class TrafficService:
             payload["delay_s"] = incident.delay_s
         publish_after_commit(session, "traffic.incident_changed", **payload)
 
+    def incident(self, session: Session, *, incident_id: int) -> Incident:
+        found = repository.incident(session, incident_id)
+        if found is None:
+            raise IncidentNotFound(N_("Không có sự cố số {incident_id}."), incident_id=incident_id)
+        return found
+
     def incidents(self, session: Session) -> list[Incident]:
         return list(repository.open_incidents(session))
 
@@ -731,24 +755,6 @@ class TrafficService:
 
     def reports(self, session: Session, *, limit: int = 50) -> list[TrafficReport]:
         return list(repository.recent_reports(session, limit))
-
-    def subscribe(self, database: Database) -> None:
-        """Listen to the reports module's events (idempotent per process)."""
-        if getattr(self, "_subscribed", False):
-            return
-        self._subscribed = True
-
-        def created(event: DomainEvent) -> None:
-            with database.session() as session:
-                self.on_report_created(session, event.payload)
-
-        def changed(event: DomainEvent) -> None:
-            with database.session() as session:
-                self.on_report_status_changed(session, event.payload)
-
-        bus = get_bus()
-        bus.subscribe("report.created", created)
-        bus.subscribe("report.status_changed", changed)
 
 
 traffic = TrafficService()

@@ -34,6 +34,7 @@ SECTIONS: tuple[Section, ...] = (
         "/traffic",
         N_("Giao thông"),
         N_("Tình trạng kẹt xe trực tiếp, sự cố, camera và tìm đường tránh kẹt, tránh ngập."),
+        placeholder=False,
     ),
     Section(
         "/routes",
