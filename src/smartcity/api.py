@@ -91,7 +91,14 @@ def register_subscribers() -> None:
 
 def start_background(database: Database) -> Callable[[], None]:
     """Start the modules' background work (threads, event handlers); returns its stop."""
+    from smartcity.reports.tasks import outbox_worker
     from smartcity.traffic.alerts import background as traffic_background
 
     traffic_background.start(database)
-    return traffic_background.stop
+    outbox_worker.start(database)
+
+    def stop() -> None:
+        traffic_background.stop()
+        outbox_worker.stop()
+
+    return stop

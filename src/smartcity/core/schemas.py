@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from smartcity.core.errors import PROBLEM_JSON
 
@@ -23,6 +25,18 @@ Latitude = Annotated[
 #: A database id in a path: bounded so a huge number is a 422, not a database overflow.
 MAX_ID = 2**31 - 1
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="Identifier")]
+
+
+def _iso_date_only(value: object) -> object:
+    # Pydantic reads "0.0" or "1700000000" as Unix timestamps; a date in a URL must be a date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A calendar date given as YYYY-MM-DD (query parameters, filters).
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class Schema(BaseModel):

@@ -15,7 +15,7 @@ from smartcity.core.errors import NotFound, PayloadTooLarge
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_
 from smartcity.core.models import Role
-from smartcity.core.schemas import Page
+from smartcity.core.schemas import IsoDate, Page
 from smartcity.core.storage import DOCUMENT_TYPES, get_storage
 from smartcity.dossiers import payments
 from smartcity.dossiers.errors import InvalidDossier
@@ -192,8 +192,8 @@ def officer_queue(
 @router.get("/dossiers/quality", response_model=QualityIndex)
 def quality(
     session: SessionDep,
-    start: date | None = None,
-    end: date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     unit: Annotated[str | None, Query(pattern=r"^(\d{5}|[A-Z]{2,19})$")] = None,
 ) -> QualityIndex:
     """Decision 766 indicators per unit for a period (default: this year so far)."""
@@ -206,8 +206,8 @@ def quality(
 @router.get("/dossiers/quality.csv", response_class=Response)
 def quality_csv(
     session: SessionDep,
-    start: date | None = None,
-    end: date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     unit: Annotated[str | None, Query(pattern=r"^(\d{5}|[A-Z]{2,19})$")] = None,
 ) -> Response:
     index = quality(session, start, end, unit)

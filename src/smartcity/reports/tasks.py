@@ -7,11 +7,13 @@ if and only if the change does; delivery happens later and may be retried.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from smartcity.core.clock import utcnow
+from smartcity.core.db import Database
 from smartcity.reports import repository
 from smartcity.reports.models import OutboxMessage, OutboxState
 
@@ -57,3 +59,38 @@ def deliver_outbox(session: Session, sender: MessageSender, *, limit: int = 100)
         sent += 1
     session.flush()
     return sent
+
+
+class OutboxWorker:
+    """Delivers the outbox every few seconds in a background thread (one per process)."""
+
+    def __init__(self, sender: MessageSender | None = None, *, interval_s: float = 10.0) -> None:
+        self.sender: MessageSender = sender or LogSender()
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, database: Database) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(self.interval_s):
+                try:
+                    with database.session() as session:
+                        deliver_outbox(session, self.sender)
+                except Exception:  # a bad run must not end the loop; the next one retries
+                    log.exception("outbox delivery failed")
+
+        self._thread = threading.Thread(target=loop, name="reports-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
+
+
+outbox_worker = OutboxWorker()
