@@ -33,6 +33,7 @@ from smartcity.dossiers.schemas import (
     DossierCode,
     DossierCreate,
     ProcedureCode,
+    VerifyCode,
 )
 from smartcity.dossiers.service import dossiers
 from smartcity.places.service import places
@@ -425,7 +426,7 @@ def quality_page(
 
 @router.get("/verify/{verify_code}", response_class=HTMLResponse)
 def verify_page(
-    request: Request, session: SessionDep, verify_code: DossierCode, _principal: OptionalPrincipal
+    request: Request, session: SessionDep, verify_code: VerifyCode, _principal: OptionalPrincipal
 ) -> Response:
     result, code, name = dossiers.verification(session, verify_code)
     return render(
@@ -444,7 +445,7 @@ def verify_page(
 
 @router.post("/verify/{verify_code}", dependencies=[Depends(verify_csrf)])
 async def verify_page_upload(
-    request: Request, session: SessionDep, verify_code: DossierCode
+    request: Request, session: SessionDep, verify_code: VerifyCode
 ) -> Response:
     form = await request.form()
     upload = form.get("file")
