@@ -41,6 +41,27 @@ def hotspots(database: Database, hcmc_network: Path, data_dir: Path) -> dict[str
     return {f["properties"]["name"]: f for f in reversed(features)}
 
 
+def _stations(
+    client: TestClient, key: dict[str, str], points: list[dict[str, Any]], suffix: str = ""
+) -> simulator.Stations:
+    """A rain gauge, the Phú An tide gauge and a depth sensor at each flood point."""
+    return simulator.Stations(
+        rain=simulator._station(client, key, "Trạm mưa" + suffix, 106.667, 10.797, "mm"),
+        tide=simulator._station(client, key, "Phú An" + suffix, 106.7567, 10.7754, "m"),
+        depth={
+            p["id"]: simulator._station(
+                client,
+                key,
+                p["properties"]["name"] + suffix,
+                *p["geometry"]["coordinates"],
+                "cm",
+                p["id"],
+            )
+            for p in points
+        },
+    )
+
+
 def _merged(events: list[DomainEvent]) -> dict[int, float]:
     depths: dict[int, float] = {}
     for event in events:
@@ -74,16 +95,7 @@ def test_storm_floods_a_main_route_and_recedes(
     assert route.status_code == 201, route.text
 
     key = {"X-API-Key": ingest_key}
-    stations = simulator.Stations(
-        rain=simulator._station(client, key, "Trạm mưa", 106.667, 10.797, "mm"),
-        tide=simulator._station(client, key, "Phú An", 106.7567, 10.7754, "m"),
-        depth={
-            p["id"]: simulator._station(
-                client, key, p["properties"]["name"], *p["geometry"]["coordinates"], "cm", p["id"]
-            )
-            for p in (nhc, uvk)
-        },
-    )
+    stations = _stations(client, key, [nhc, uvk])
     simulator.post_step(
         client,
         key,
@@ -225,21 +237,7 @@ def test_car_goes_around_deep_water_while_a_motorbike_crosses_shallow_water(
     assert on(bike_dry, uvk_segments), "the dry motorbike route should use Ung Văn Khiêm"
 
     key = {"X-API-Key": ingest_key}
-    stations = simulator.Stations(
-        rain=simulator._station(client, key, "Trạm mưa B", 106.667, 10.797, "mm"),
-        tide=simulator._station(client, key, "Phú An B", 106.7567, 10.7754, "m"),
-        depth={
-            p["id"]: simulator._station(
-                client,
-                key,
-                p["properties"]["name"] + " B",
-                *p["geometry"]["coordinates"],
-                "cm",
-                p["id"],
-            )
-            for p in (nhc, uvk)
-        },
-    )
+    stations = _stations(client, key, [nhc, uvk], suffix=" B")
     simulator.post_step(
         client,
         key,

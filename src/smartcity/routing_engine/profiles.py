@@ -45,6 +45,7 @@ from smartcity.routing_engine.graph import (
     CAR,
     MOTORBIKE,
     ROAD_CLASS_CODE,
+    ROAD_CLASSES,
     SEGMENT_BRIDGE,
     SEGMENT_ONEWAY,
     SEGMENT_TUNNEL,
@@ -244,25 +245,14 @@ def _skipped(reason: str, road_class: str = "") -> WayInterpretation:
     return WayInterpretation(0, 0, road_class, 0.0, 0, 0, skip_reason=reason)
 
 
-_CAR_CLASSES: Final = frozenset(
-    {
-        "motorway",
-        "motorway_link",
-        "trunk",
-        "trunk_link",
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "residential",
-        "living_street",
-        "service",
-        "road",
-    }
-)
+#: Every drivable class; tracks, paths and footways open only by explicit tags.
+_CAR_CLASSES: Final = frozenset(ROAD_CLASSES) - {
+    "track",
+    "path",
+    "footway",
+    "pedestrian",
+    "cycleway",
+}
 _MOTORBIKE_CLASSES: Final = (_CAR_CLASSES - {"motorway", "motorway_link"}) | {"track"}
 _FOOT_AND_CYCLE_CLASSES: Final = frozenset({"path", "footway", "pedestrian", "cycleway"})
 
