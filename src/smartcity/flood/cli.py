@@ -17,9 +17,6 @@ console = Console()
 flood_app = typer.Typer(
     help="Flooding: forecast evaluation and periodic refresh.", no_args_is_help=True
 )
-simulate_app = typer.Typer(
-    help="Simulators that feed the platform through its public APIs.", no_args_is_help=True
-)
 
 
 def import_hotspots(
@@ -68,7 +65,6 @@ def _api_key() -> str:
         ).key
 
 
-@simulate_app.command("flood")
 def simulate_flood(
     base_url: Annotated[str, typer.Option(help="The running platform.")] = "http://127.0.0.1:8000",
     api_key: Annotated[
