@@ -55,7 +55,12 @@ def _seal(seq: int, tip: str) -> str:
 
 
 def _locked_head(session: Session) -> AuditHead:
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    head = session.scalars(
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # see what the last writer committed
+    ).first()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS, seal=_seal(0, GENESIS))
         session.add(head)

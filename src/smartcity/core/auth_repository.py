@@ -58,7 +58,9 @@ def throttle(
         LoginThrottle.email == email, LoginThrottle.client == client
     )
     if for_update:
-        query = query.with_for_update()
+        # populate_existing: the row may already be in the session from the unlocked read;
+        # without it the locked read would keep those stale counts and lose updates.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 

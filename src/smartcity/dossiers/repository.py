@@ -97,7 +97,7 @@ def procedure_online_counts(session: Session) -> list[tuple[str, str | None, str
 def dossier_by_code(session: Session, code: str, *, for_update: bool = False) -> Dossier | None:
     query = select(Dossier).where(Dossier.code == code)
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 

@@ -87,7 +87,12 @@ def get_report(session: Session, report_id: int) -> Report | None:
 
 
 def get_report_for_update(session: Session, report_id: int) -> Report | None:
-    return session.scalars(select(Report).where(Report.id == report_id).with_for_update()).first()
+    return session.scalars(
+        select(Report)
+        .where(Report.id == report_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # not a stale copy from this session
+    ).first()
 
 
 def _filtered[Q: Select[*tuple[Any, ...]]](query: Q, where: ReportFilter) -> Q:
