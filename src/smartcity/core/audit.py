@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.config import get_settings
@@ -158,7 +158,3 @@ def verify(session: Session) -> VerifyReport:
                 "(newest entries removed)"
             )
     return report
-
-
-def count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

@@ -21,7 +21,7 @@ from smartcity.core.errors import (
     SmartCityError,
     ValidationFailed,
 )
-from smartcity.core.i18n import N_, gettext, language_of
+from smartcity.core.i18n import N_, language_of
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,3 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer | None = None
             request,
             InternalError(N_("Đã có lỗi ngoài dự kiến; chúng tôi đã ghi lại để xử lý.")),
         )
-
-
-__all__ = ["MACHINE_PREFIXES", "ProblemResponse", "gettext", "install_error_handlers", "wants_html"]

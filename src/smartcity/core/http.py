@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -203,14 +203,6 @@ async def _handle_idempotent(
 def _store_and_commit(session: Session, record: IdempotencyRecord) -> None:
     session.add(record)
     session.commit()
-
-
-def purge_idempotency_records(session: Session) -> int:
-    horizon = utcnow() - timedelta(hours=get_settings().idempotency_ttl_hours)
-    result = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < horizon)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def api_router(**kwargs: Any) -> APIRouter:

@@ -7,7 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -513,5 +513,3 @@ def _distance_deg(street: Street, lon: float, lat: float) -> float:
 
 
 roads = RoadService()
-
-__all__ = ["ImportReport", "RoadService", "asdict", "roads"]
