@@ -83,10 +83,12 @@ def register_subscribers() -> None:
     from smartcity.flood.flows import register_with_routing as flood_to_routing
     from smartcity.flood.tasks import register as register_flood
     from smartcity.routing.service import routing
+    from smartcity.traffic.flows import register_with_routing as traffic_to_routing
 
     routing.subscribe(get_bus())
     register_flood()
     flood_to_routing()
+    traffic_to_routing()
 
 
 def start_background(database: Database) -> Callable[[], None]:

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     traffic_live_window_s: int = Field(
         600, gt=0, description="Live speeds decay with this time constant; older = not fresh."
     )
+    traffic_forecast_fit_days: int = Field(
+        28,
+        gt=0,
+        description="The forecast's weight towards the typical profile is fitted on this many "
+        "most recent days of speed pairs.",
+    )
     traffic_publish_interval_s: float = Field(
         5.0, gt=0, description="How often changed live speeds are stored and published."
     )

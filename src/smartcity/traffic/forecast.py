@@ -1,13 +1,21 @@
 """Typical profiles learnt from history and the congestion forecast, with its evaluation.
 
-Model.  Typical speed of segment s at (weekday w, half-hour k) =
+Typical speed of segment s at (weekday w, half-hour k) =
 ``free_flow(s) × clip(city_ratio[w, k] × scale(s))``: the city-wide ratio of speed to free
 flow by weekday and half-hour, times a per-segment scale shrunk towards 1 (most segments
 have only a handful of reports, so per-segment-per-slot tables would be noise).
-Forecast h minutes ahead = ``typical(t + h) + φ_h · (current − typical(t))``: the current
-anomaly decays towards the typical profile; φ_h is fitted by least squares on the training
-period.  Baselines: persistence (``current``) and the typical value (``typical(t + h)``).
-Pure numpy; the history files are read by :func:`load_history`.
+
+Forecast h minutes ahead = ``now + w_h · (typical(t + h) − now)``.  *now* is the live
+estimate the platform serves (the rolling median of :class:`~smartcity.traffic.live.LiveSpeeds`,
+which the evaluation runs over the history reports), and ``w_h ∈ [0, 1]`` pulls it towards
+the typical profile.  ``w_h`` is fitted by least absolute deviations on the pairs of the last
+``fit_days`` days, and kept only if, fitted on the older half of those days, it also beats
+``w = 0`` on the newer half; otherwise the data do not show the profile helping and it is 0.
+
+Evaluation: profiles from reports before the split; then walk-forward over the days after
+it, each day's ``w_h`` fitted only on pairs complete before that day starts.  Baselines:
+persistence (the segment's last report) and the typical value.  Pure numpy; the history
+files are read by :func:`load_history`.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from smartcity.core.clock import VN_TZ
+from smartcity.traffic.live import LiveSpeeds
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -32,17 +41,26 @@ SHRINK = 5.0
 HORIZONS_MIN = (30, 60)
 #: A later report counts as "h minutes ahead" when within this many minutes of t + h.
 PAIR_TOLERANCE_MIN = 10
+#: Candidate weights towards the typical profile.
+WEIGHT_GRID = np.linspace(0.0, 1.0, 51)
+#: Fewer pairs than this in the fitting window: no evidence, weight 0.
+MIN_FIT_PAIRS = 200
+BOOTSTRAP_SAMPLES = 1000
+DAY_S = 86400.0
 
 
 def forecast_speed(
-    current: float | FloatArray,
-    typical_now: float | FloatArray,
-    typical_then: float | FloatArray,
-    persistence: float,
+    now: float | FloatArray, typical_then: float | FloatArray, weight: float | FloatArray
 ) -> FloatArray:
-    current = np.asarray(current, dtype=np.float64)
-    anomaly = np.where(np.isnan(current), 0.0, current - np.asarray(typical_now))
-    return np.asarray(np.asarray(typical_then) + persistence * anomaly, dtype=np.float64)
+    """``now`` pulled towards the typical value by ``weight``; where one of the two is NaN
+    (unknown) the other is the forecast."""
+    now = np.asarray(now, dtype=np.float64)
+    typical_then = np.asarray(typical_then, dtype=np.float64)
+    blended = now + np.asarray(weight) * (typical_then - now)
+    return np.asarray(
+        np.where(np.isnan(now), typical_then, np.where(np.isnan(typical_then), now, blended)),
+        dtype=np.float64,
+    )
 
 
 @dataclass
@@ -175,45 +193,132 @@ def fit_profiles(history: History, train_until: float) -> Profiles:
 
 @dataclass
 class Pairs:
-    segment: IntArray
-    t0: FloatArray
-    t1: FloatArray
-    ratio0: FloatArray
-    ratio1: FloatArray
+    """A report (origin) and the same segment's report about ``horizon`` minutes later
+    (target); indices into the history's report arrays."""
+
+    origin: IntArray
+    target: IntArray
 
 
-def horizon_pairs(history: History, horizon_min: int, mask: npt.NDArray[np.bool_]) -> Pairs:
-    """(report, a later report of the same segment about ``horizon`` minutes after)."""
+def horizon_pairs(history: History, horizon_min: int) -> Pairs:
     order = np.lexsort((history.report_time, history.report_segment))
-    order = order[mask[order]]
     seg = history.report_segment[order]
     t = history.report_time[order]
-    ratio = history.report_ratio[order]
     target = t + horizon_min * 60
     # search within the same segment: key = segment * big + time
     key = seg.astype(np.float64) * 1e10 + t
     want = seg.astype(np.float64) * 1e10 + target
     j = np.clip(np.searchsorted(key, want), 0, len(key) - 1)
-    best = j.copy()
     previous = np.maximum(j - 1, 0)
-    closer = np.abs(key[previous] - want) < np.abs(key[j] - want)
-    best[closer] = previous[closer]
+    best = np.where(np.abs(key[previous] - want) < np.abs(key[j] - want), previous, j)
     ok = (
         (seg[best] == seg)
         & (np.abs(t[best] - target) <= PAIR_TOLERANCE_MIN * 60)
         & (best != np.arange(len(seg)))
     )
-    return Pairs(seg[ok], t[ok], t[best][ok], ratio[ok], ratio[best][ok])
+    return Pairs(origin=order[ok], target=order[best[ok]])
+
+
+def nowcast(history: History, window_s: float) -> FloatArray:
+    """The live estimate (ratio to free flow) just after each report: the reports go
+    through :class:`LiveSpeeds` in time order, as probe observations would.
+
+    Segments are independent, so the n-th reports of all segments form one batch."""
+    n = len(history.report_time)
+    order = np.lexsort((history.report_time, history.report_segment))
+    sorted_segment = history.report_segment[order]
+    rank = np.arange(n) - np.searchsorted(sorted_segment, sorted_segment)
+    by_rank = order[np.argsort(rank, kind="stable")]
+    live = LiveSpeeds(len(history.segment_ids), window_s=window_s)
+    estimate = np.empty(n)
+    start = 0
+    for count in np.bincount(rank).tolist():
+        batch = by_rank[start : start + count]
+        start += count
+        segments = history.report_segment[batch]
+        live.observe(segments, history.report_ratio[batch], history.report_time[batch])
+        estimate[batch] = live.speed[segments]
+    return estimate
+
+
+def _mae(prediction: FloatArray, truth: FloatArray, free: FloatArray) -> float:
+    return float(np.mean(np.abs(prediction - truth) * free))
+
+
+def _best_weight(
+    now: FloatArray, typical: FloatArray, truth: FloatArray, free: FloatArray
+) -> float:
+    predictions = now[None, :] + WEIGHT_GRID[:, None] * (typical - now)[None, :]
+    errors = np.mean(np.abs(predictions - truth[None, :]) * free[None, :], axis=1)
+    return float(WEIGHT_GRID[int(np.argmin(errors))])
+
+
+def fit_weight(
+    now: FloatArray,
+    typical_then: FloatArray,
+    truth: FloatArray,
+    free: FloatArray,
+    t0: FloatArray,
+    segment: IntArray,
+) -> float:
+    """Least-absolute-deviation weight towards the typical profile, or 0 unless a weight
+    fitted on the older half of the pairs is clearly better on the newer half (the 95 %
+    interval of its gain over ``w = 0`` lies above zero)."""
+    usable = ~np.isnan(now) & ~np.isnan(typical_then)
+    if np.count_nonzero(usable) < MIN_FIT_PAIRS:
+        return 0.0
+    now, typical_then, truth, free, t0 = (a[usable] for a in (now, typical_then, truth, free, t0))
+    segment = segment[usable]
+    newer = t0 >= np.median(t0)
+    older = ~newer
+    if not older.any() or not newer.any():
+        return 0.0
+    trial = _best_weight(now[older], typical_then[older], truth[older], free[older])
+    if trial == 0.0:
+        return 0.0
+    with_trial = forecast_speed(now[newer], typical_then[newer], trial)
+    low, _ = _bootstrap_gain(
+        segment[newer],
+        np.abs(now[newer] - truth[newer]) * free[newer],
+        np.abs(with_trial - truth[newer]) * free[newer],
+    )
+    if low <= 0.0:
+        return 0.0
+    return _best_weight(now, typical_then, truth, free)
+
+
+def _local_day(epoch_s: FloatArray) -> IntArray:
+    # Viet Nam keeps UTC+7 all year
+    return np.floor((epoch_s + 7 * 3600) / DAY_S).astype(np.int64)
+
+
+def _bootstrap_gain(
+    segment: IntArray, error_a: FloatArray, error_b: FloatArray, seed: int = 0
+) -> tuple[float, float]:
+    """95 % interval of mean(error_a) − mean(error_b), resampling whole segments (pairs of
+    one segment are not independent)."""
+    _, cluster = np.unique(segment, return_inverse=True)
+    sums_a = np.bincount(cluster, weights=error_a)
+    sums_b = np.bincount(cluster, weights=error_b)
+    counts = np.bincount(cluster).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    draw = rng.integers(0, len(counts), size=(BOOTSTRAP_SAMPLES, len(counts)))
+    gain = (sums_a[draw].sum(axis=1) - sums_b[draw].sum(axis=1)) / counts[draw].sum(axis=1)
+    low, high = np.quantile(gain, [0.025, 0.975])
+    return round(float(low), 3), round(float(high), 3)
 
 
 @dataclass
 class Evaluation:
     horizon_min: int
-    persistence: float  # fitted φ
-    pairs_train: int
+    weight: float  # towards the typical profile, fitted on the last fit_days of the history
+    daily_weights: tuple[float, float]  # smallest and largest walk-forward weight
     pairs_test: int
     mae_kmh: dict[str, float]
+    rmse_kmh: dict[str, float]
     los_accuracy: dict[str, float]
+    #: 95 % interval of MAE(persistence) − MAE(forecast) in km/h; above 0 = forecast better
+    gain_vs_persistence_kmh: tuple[float, float]
 
 
 def _los_class(ratio: FloatArray) -> IntArray:
@@ -221,55 +326,92 @@ def _los_class(ratio: FloatArray) -> IntArray:
     return np.asarray(np.sum(ratio[:, None] < bounds[None, :], axis=1), dtype=np.int64)
 
 
-def evaluate(history: History, train_until: float) -> tuple[Profiles, list[Evaluation]]:
-    """Fit on reports before ``train_until`` and score the forecast on the reports after."""
+@dataclass
+class _Paired:
+    """The arrays of one horizon's pairs."""
+
+    t0: FloatArray
+    t1: FloatArray
+    segment: IntArray
+    last: FloatArray  # the origin report: persistence
+    now: FloatArray  # the live estimate at the origin
+    typical_then: FloatArray
+    truth: FloatArray
+    free: FloatArray
+
+    def weight_before(self, moment: float, fit_days: float) -> float:
+        """The weight fitted on the pairs complete before ``moment`` (last ``fit_days``)."""
+        known = (self.t1 < moment) & (self.t0 >= moment - fit_days * DAY_S)
+        return fit_weight(
+            self.now[known],
+            self.typical_then[known],
+            self.truth[known],
+            self.free[known],
+            self.t0[known],
+            self.segment[known],
+        )
+
+
+def _paired(history: History, profiles: Profiles, now: FloatArray, horizon: int) -> _Paired:
+    pairs = horizon_pairs(history, horizon)
+    segment = history.report_segment[pairs.origin]
+    t1 = history.report_time[pairs.target]
+    weekday, slot = local_slots(t1)
+    return _Paired(
+        t0=history.report_time[pairs.origin],
+        t1=t1,
+        segment=segment,
+        last=history.report_ratio[pairs.origin],
+        now=now[pairs.origin],
+        typical_then=profiles.typical_ratio(segment, weekday, slot),
+        truth=history.report_ratio[pairs.target],
+        free=history.free_flow_kmh[segment],
+    )
+
+
+def evaluate(
+    history: History, train_until: float, *, window_s: float, fit_days: float
+) -> tuple[Profiles, list[Evaluation]]:
+    """Profiles from reports before ``train_until``; the forecast walked forward over the
+    days after it and scored against both baselines."""
     profiles = fit_profiles(history, train_until)
-    train = history.report_time < train_until
+    now = nowcast(history, window_s)
     results = []
     for horizon in HORIZONS_MIN:
-        # φ from pairs the profile has not seen: profiles fitted on the first 70 % of the
-        # training period, pairs from the last 30 % (in-sample anomalies are mostly noise)
-        inner_until = float(np.quantile(history.report_time[train], 0.7))
-        inner = fit_profiles(history, inner_until)
-        late = train & (history.report_time >= inner_until)
-        anomaly, target_gap = _prepare(history, inner, horizon_pairs(history, horizon, late))
-        phi = float(
-            np.clip(np.dot(anomaly, target_gap) / max(np.dot(anomaly, anomaly), 1e-9), 0, 1)
-        )
-        test_pairs = horizon_pairs(history, horizon, ~train)
-        w0, k0 = local_slots(test_pairs.t0)
-        w1, k1 = local_slots(test_pairs.t1)
-        typical_now = profiles.typical_ratio(test_pairs.segment, w0, k0)
-        typical_then = profiles.typical_ratio(test_pairs.segment, w1, k1)
-        free = history.free_flow_kmh[test_pairs.segment]
+        paired = _paired(history, profiles, now, horizon)
+        test = paired.t0 >= train_until
+        day = _local_day(paired.t0)
+        weight = np.zeros(len(day))
+        daily = []
+        for d in np.unique(day[test]).tolist():
+            fitted = paired.weight_before(d * DAY_S - 7 * 3600, fit_days)
+            weight[test & (day == d)] = fitted
+            daily.append(fitted)
+        forecast = forecast_speed(paired.now, paired.typical_then, weight)
+        truth, free = paired.truth[test], paired.free[test]
         predictions = {
-            "persistence": test_pairs.ratio0,
-            "typical": typical_then,
-            "forecast": forecast_speed(test_pairs.ratio0, typical_now, typical_then, phi),
+            "persistence": paired.last[test],
+            "typical": paired.typical_then[test],
+            "forecast": forecast[test],
         }
-        truth = test_pairs.ratio1
+        errors = {name: (p - truth) * free for name, p in predictions.items()}
         results.append(
             Evaluation(
                 horizon_min=horizon,
-                persistence=round(phi, 3),
-                pairs_train=len(anomaly),
-                pairs_test=len(truth),
-                mae_kmh={
-                    name: round(float(np.mean(np.abs(p - truth) * free)), 2)
-                    for name, p in predictions.items()
-                },
+                weight=paired.weight_before(float(history.report_time.max()) + 1.0, fit_days),
+                daily_weights=(min(daily, default=0.0), max(daily, default=0.0)),
+                pairs_test=int(np.count_nonzero(test)),
+                mae_kmh={k: round(float(np.mean(np.abs(e))), 3) for k, e in errors.items()},
+                rmse_kmh={k: round(float(np.sqrt(np.mean(e**2))), 3) for k, e in errors.items()},
                 los_accuracy={
-                    name: round(float(np.mean(_los_class(p) == _los_class(truth))), 3)
-                    for name, p in predictions.items()
+                    k: round(float(np.mean(_los_class(p) == _los_class(truth))), 4)
+                    for k, p in predictions.items()
                 },
+                gain_vs_persistence_kmh=_bootstrap_gain(
+                    paired.segment[test],
+                    np.abs(errors["persistence"]),
+                    np.abs(errors["forecast"]),
+                ),
             )
         )
     return profiles, results
-
-
-def _prepare(history: History, profiles: Profiles, pairs: Pairs) -> tuple[FloatArray, FloatArray]:
-    w0, k0 = local_slots(pairs.t0)
-    w1, k1 = local_slots(pairs.t1)
-    typical_now = profiles.typical_ratio(pairs.segment, w0, k0)
-    typical_then = profiles.typical_ratio(pairs.segment, w1, k1)
-    return pairs.ratio0 - typical_now, pairs.ratio1 - typical_then

@@ -51,13 +51,13 @@ class CityProfile(Base):
 
 
 class ForecastModel(Base):
-    """Fitted forecast coefficients per horizon (minutes): how much of the current anomaly
-    from the typical profile is still there after the horizon."""
+    """The forecast fitted per horizon (minutes): the weight that pulls the live speed
+    towards the typical profile (0 = the live speed stands), and its evaluation."""
 
     __tablename__ = "traffic_forecast_models"
 
     horizon_min: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    persistence: Mapped[float] = mapped_column(Float)
+    typical_weight: Mapped[float] = mapped_column(Float)
     fitted_on: Mapped[str] = mapped_column(String(80))
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -23,15 +23,23 @@ from smartcity.traffic.models import (
 BATCH = 2000
 
 
-def replace_speeds(session: Session, network_version: str, rows: list[dict[str, Any]]) -> None:
-    segments = [row["segment"] for row in rows]
-    for start in range(0, len(rows), BATCH):
-        part = segments[start : start + BATCH]
+def replace_speeds(
+    session: Session,
+    network_version: str,
+    rows: list[dict[str, Any]],
+    *,
+    withdrawn: Sequence[int] = (),
+) -> None:
+    """Upsert the published speeds in ``rows`` and delete the ``withdrawn`` segments'."""
+    segments = [row["segment"] for row in rows] + list(withdrawn)
+    for start in range(0, len(segments), BATCH):
         session.execute(
             delete(SegmentSpeed).where(
-                SegmentSpeed.network_version == network_version, SegmentSpeed.segment.in_(part)
+                SegmentSpeed.network_version == network_version,
+                SegmentSpeed.segment.in_(segments[start : start + BATCH]),
             )
         )
+    for start in range(0, len(rows), BATCH):
         session.execute(insert(SegmentSpeed), rows[start : start + BATCH])
 
 

@@ -33,7 +33,13 @@ from smartcity.traffic.errors import (
     SegmentNotFound,
     TrafficImportFailed,
 )
-from smartcity.traffic.forecast import Evaluation, evaluate, forecast_speed, load_history
+from smartcity.traffic.forecast import (
+    HORIZONS_MIN,
+    Evaluation,
+    evaluate,
+    forecast_speed,
+    load_history,
+)
 from smartcity.traffic.live import LEVELS, LOS, LiveSpeeds, congestion_level, level_of_service
 from smartcity.traffic.matching import MatchNetwork, MatchParams, match
 from smartcity.traffic.models import Camera, CameraSnapshot, Incident, TrafficReport
@@ -89,7 +95,7 @@ class NetworkState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     typical_scale: FloatArray | None = None  # per segment; NaN = no history
     city_ratio: FloatArray | None = None  # 7 × 48
-    persistence: dict[int, float] = field(default_factory=dict)
+    forecast_weight: dict[int, float] = field(default_factory=dict)  # per horizon (min)
     profile_stamp: str = ""
 
     @property
@@ -163,8 +169,8 @@ class TrafficService:
                 ratio[c.weekday, c.slot] = c.ratio
             state.city_ratio = ratio
             state.typical_scale = scale
-        state.persistence = {
-            m.horizon_min: m.persistence for m in repository.forecast_models(session)
+        state.forecast_weight = {
+            m.horizon_min: m.typical_weight for m in repository.forecast_models(session)
         }
         state.profile_stamp = repository.profile_stamp(session)
 
@@ -300,13 +306,15 @@ class TrafficService:
 
     # --- publishing ------------------------------------------------------------------
 
-    def flush_changes(self, session: Session) -> int:
-        """Store the segments whose live speed changed and publish ``traffic.speeds_updated``
-        (after the caller's commit).  Returns how many segments changed."""
+    def flush_changes(self, session: Session, now: float | None = None) -> int:
+        """Store the segments whose live speed changed, withdraw those no longer fresh, and
+        publish ``traffic.speeds_updated`` (after the caller's commit; a withdrawn segment
+        has ``null``).  Returns how many segments changed."""
         state = self.state(session)
-        changes = state.live.take_changes()
+        changes = state.live.take_changes(time.time() if now is None else now)
         if len(changes.segments) == 0:
             return 0
+        live = ~np.isnan(changes.speed_kmh)
         rows = [
             {
                 "network_version": state.version,
@@ -316,24 +324,37 @@ class TrafficService:
                 "observed_at": datetime.fromtimestamp(float(o), tz=UTC),
             }
             for s, v, c, o in zip(
-                changes.segments,
-                changes.speed_kmh,
-                changes.samples,
-                changes.observed_at,
+                changes.segments[live],
+                changes.speed_kmh[live],
+                changes.samples[live],
+                changes.observed_at[live],
                 strict=True,
             )
         ]
-        repository.replace_speeds(session, state.version, rows)
+        withdrawn = changes.segments[~live].tolist()
+        repository.replace_speeds(session, state.version, rows, withdrawn=withdrawn)
+        speeds: dict[str, float | None] = {
+            str(s): round(float(v), 1)
+            for s, v in zip(changes.segments[live], changes.speed_kmh[live], strict=True)
+        }
+        speeds.update(dict.fromkeys(map(str, withdrawn)))
         publish_after_commit(
             session,
             "traffic.speeds_updated",
             network_version=state.version,
-            speeds_kmh={str(r["segment"]): r["speed_kmh"] for r in rows},
+            speeds_kmh=speeds,
             observed_at=datetime.fromtimestamp(
                 float(changes.observed_at.max()), tz=UTC
             ).isoformat(),
         )
-        return len(rows)
+        return len(speeds)
+
+    def fresh_speeds(self, session: Session, now: float | None = None) -> dict[int, float]:
+        """The live speed (km/h) of every segment with fresh observations."""
+        state = self.state(session)
+        with state.live.lock:
+            fresh = np.flatnonzero(state.live.fresh(time.time() if now is None else now))
+            return dict(zip(fresh.tolist(), state.live.speed[fresh].tolist(), strict=True))
 
     def start_publisher(
         self, database: Database, *, also: Callable[[Session], object] | None = None
@@ -410,18 +431,13 @@ class TrafficService:
             ratio = np.array([value / free])
             level = LEVELS[int(congestion_level(ratio, settings.traffic_level_thresholds)[0])]
             los = LOS[int(level_of_service(ratio, settings.traffic_los_thresholds)[0])]
+        current = value if source[0] == 1 else float("nan")
         forecasts: dict[str, float | None] = {}
-        for horizon in (30, 60):
-            typical_now = self.typical_speed(state, ids, now)[0]
+        for horizon in HORIZONS_MIN:
             typical_then = self.typical_speed(state, ids, now + horizon * 60)[0]
-            if np.isnan(typical_then):
-                forecasts[f"{horizon}min"] = None if np.isnan(value) else round(value, 1)
-                continue
-            current = value if source[0] == 1 else float("nan")
-            phi = state.persistence.get(horizon, 0.0)
-            forecasts[f"{horizon}min"] = round(
-                float(forecast_speed(current, typical_now, typical_then, phi)), 1
-            )
+            weight = state.forecast_weight.get(horizon, 0.0)
+            predicted = float(forecast_speed(current, typical_then, weight))
+            forecasts[f"{horizon}min"] = None if np.isnan(predicted) else round(predicted, 1)
         observed = (
             datetime.fromtimestamp(float(state.live.updated[segment]), tz=UTC)
             if source[0] == 1
@@ -484,7 +500,13 @@ class TrafficService:
             ) from exc
         state = self.state(session)
         graph = state.index.graph
-        profiles, evaluations = evaluate(history, train_until.timestamp())
+        settings = get_settings()
+        profiles, evaluations = evaluate(
+            history,
+            train_until.timestamp(),
+            window_s=settings.traffic_live_window_s,
+            fit_days=settings.traffic_forecast_fit_days,
+        )
         tail = graph.node_ids_for_osm(history.s_node)
         head = graph.node_ids_for_osm(history.e_node)
         joined: dict[int, int] = {}
@@ -533,9 +555,16 @@ class TrafficService:
             [
                 {
                     "horizon_min": e.horizon_min,
-                    "persistence": e.persistence,
-                    "fitted_on": f"reports before {train_until.date().isoformat()}",
-                    "metrics": {"mae_kmh": e.mae_kmh, "los_accuracy": e.los_accuracy},
+                    "typical_weight": e.weight,
+                    "fitted_on": f"last {settings.traffic_forecast_fit_days} days of the history",
+                    "metrics": {
+                        "test_from": train_until.date().isoformat(),
+                        "pairs_test": e.pairs_test,
+                        "mae_kmh": e.mae_kmh,
+                        "rmse_kmh": e.rmse_kmh,
+                        "los_accuracy": e.los_accuracy,
+                        "gain_vs_persistence_kmh": list(e.gain_vs_persistence_kmh),
+                    },
                 }
                 for e in evaluations
             ],
