@@ -125,6 +125,9 @@ class TestLiveSpeeds:
         assert later.segments.tolist() == [0]
         assert np.isnan(later.speed_kmh).all()
         assert len(live.take_changes(now=1800.0).segments) == 0
+        # late observations (points may be an hour old) do not bring a stale speed back
+        live.observe(np.array([0]), np.array([25.0]), np.array([1100.0]))
+        assert len(live.take_changes(now=1900.0).segments) == 0
 
 
 class TestProbeIngest:

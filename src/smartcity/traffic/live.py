@@ -108,17 +108,15 @@ class LiveSpeeds:
         return len(seg)
 
     def take_changes(self, now: float, *, min_change_kmh: float = 1.0) -> Snapshot:
-        """Segments whose estimate moved since the last call, and published segments that are
-        no longer fresh (speed NaN); marks them published."""
+        """Fresh segments whose estimate moved since the last call, then published segments
+        that are no longer fresh (speed NaN, withdrawn); marks them published."""
         with self.lock:
-            candidates = np.flatnonzero(self.dirty)
-            self.dirty[candidates] = False
+            fresh = self.fresh(now)
+            candidates = np.flatnonzero(self.dirty & fresh)
+            self.dirty[:] = False  # a stale estimate is not published, however it moved
             moved = np.abs(self.speed[candidates] - self.published[candidates])
             changed = candidates[~(moved < min_change_kmh)]  # NaN published counts as moved
-            expired = np.flatnonzero(
-                ~np.isnan(self.published) & (now - self.updated > self.window_s)
-            )
-            expired = np.setdiff1d(expired, changed, assume_unique=True)
+            expired = np.flatnonzero(~np.isnan(self.published) & ~fresh)
             self.published[changed] = self.speed[changed]
             self.published[expired] = np.nan
             segments = np.concatenate((changed, expired)).astype(np.int64)
