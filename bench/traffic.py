@@ -141,6 +141,26 @@ def main() -> None:
     print(f"(ours, stricter: matched segment id == true segment id: {ours_id:.3f})")
 
     ingest_rate(traces)
+    forecast_table()
+
+
+def forecast_table() -> None:
+    """The forecast vs persistence and the typical profile on the 2020 history."""
+    from smartcity.config import get_settings
+    from smartcity.traffic.cli import print_forecast
+    from smartcity.traffic.forecast import evaluate, load_history
+
+    settings = get_settings()
+    history = load_history(PBF.parents[1] / "traffic")
+    split = "2020-12-15"
+    _profiles, evaluations = evaluate(
+        history,
+        datetime.fromisoformat(split).replace(tzinfo=UTC).timestamp(),
+        window_s=settings.traffic_live_window_s,
+        fit_days=settings.traffic_forecast_fit_days,
+    )
+    print()
+    print_forecast(evaluations, split)
 
 
 def ingest_rate(traces: object) -> None:

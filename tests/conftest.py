@@ -32,6 +32,7 @@ from smartcity.roads import repository as roads_repository  # noqa: E402
 from smartcity.roads.service import HCMC_EXTRACT_NAME, roads  # noqa: E402
 from smartcity.roads.synthetic import generate_city  # noqa: E402
 from smartcity.routing_engine.artefact import sha256_file  # noqa: E402
+from support.webpush import PushService  # noqa: E402
 
 
 def _reset_postgres(database: Database) -> None:
@@ -130,3 +131,16 @@ def hcmc_network(database: Database, hcmc_pbf: Path) -> Path:
 def small_network(database: Database, small_city_pbf: Path) -> Path:
     use_network(database, small_city_pbf, synthetic=True)
     return small_city_pbf
+
+
+@pytest.fixture
+def push_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[PushService]:
+    """A push service on loopback the server may deliver to, and a VAPID key of the test's own."""
+    service = PushService()
+    settings = get_settings()
+    monkeypatch.setattr(
+        settings, "webpush_endpoint_hosts", (*settings.webpush_endpoint_hosts, "127.0.0.1")
+    )
+    monkeypatch.setattr(settings, "webpush_vapid_key_path", tmp_path / "vapid.pem")
+    yield service
+    service.close()

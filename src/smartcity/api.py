@@ -91,16 +91,29 @@ def register_subscribers() -> None:
     traffic_to_routing()
 
 
+def housekeeping(database: Database) -> None:
+    """Hourly: forget what no one can use any more (Idempotency-Key replays past their TTL)."""
+    from smartcity.core.http import purge_idempotency_records
+
+    with database.session() as session:
+        purge_idempotency_records(session)
+
+
 def start_background(database: Database) -> Callable[[], None]:
     """Start the modules' background work (threads, event handlers); returns its stop."""
+    from smartcity.core.periodic import Periodic
     from smartcity.reports.tasks import outbox_worker
-    from smartcity.traffic.alerts import background as traffic_background
+    from smartcity.traffic.tasks import background as traffic_background
 
     traffic_background.start(database)
     outbox_worker.start(database)
+    cleaner = Periodic("housekeeping", housekeeping, interval_s=3600.0)
+    cleaner.start(database)
+    cleaner.wake()  # once at start, then hourly
 
     def stop() -> None:
         traffic_background.stop()
         outbox_worker.stop()
+        cleaner.stop()
 
     return stop

@@ -254,6 +254,35 @@ class Settings(BaseSettings):
         description="A congested stretch becomes a jam alert once observed congested "
         "this long (minutes, on the probes' clock).",
     )
+    webpush_enabled: bool = Field(
+        True, description="Send alerts as Web Push notifications to browsers that opt in."
+    )
+    webpush_vapid_key_path: Path | None = Field(
+        None,
+        description="P-256 private key (PEM) identifying this server to push services (VAPID); "
+        "default <var_dir>/keys/vapid-p256.pem, generated on first use. Every web worker must "
+        "use the same key: subscriptions are bound to it.",
+    )
+    webpush_subject: str = Field(
+        "mailto:smartcity@localhost",
+        pattern=r"^(mailto:|https://)\S+$",
+        description="Contact push services may use about our messages (RFC 8292): mailto: or "
+        "https: URL of the operator.",
+    )
+    webpush_endpoint_hosts: tuple[str, ...] = Field(
+        (
+            "fcm.googleapis.com",
+            "push.services.mozilla.com",
+            "notify.windows.com",
+            "push.apple.com",
+        ),
+        description="Push services we deliver to (host or parent domain). A subscription "
+        "elsewhere is refused, so the server never posts to arbitrary addresses. A loopback "
+        "host listed here (a local test push service) may use plain http.",
+    )
+    webpush_ttl_s: int = Field(
+        1800, ge=0, le=86400, description="How long a push service keeps an undelivered alert."
+    )
     host: str = Field("127.0.0.1", description="Address `smartcity serve` listens on.")
     port: int = Field(8000, gt=0, lt=65536, description="Port `smartcity serve` listens on.")
 
@@ -283,6 +312,10 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.eresult_key_path or self.var_dir / "keys" / "eresult-ed25519.pem"
+
+    @property
+    def vapid_key_path(self) -> Path:
+        return self.webpush_vapid_key_path or self.var_dir / "keys" / "vapid-p256.pem"
 
     @property
     def storage_dir(self) -> Path:

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from smartcity.api import housekeeping
+from smartcity.config import get_settings
 from smartcity.core import audit
+from smartcity.core.clock import utcnow
 from smartcity.core.db import Database
 from smartcity.core.error_handlers import install_error_handlers
 from smartcity.core.errors import Conflict
 from smartcity.core.events import DomainEvent, get_bus, publish_after_commit
 from smartcity.core.http import SessionDep, api_router
-from smartcity.core.models import AuditEntry
+from smartcity.core.models import AuditEntry, IdempotencyRecord
 
 
 class Note(BaseModel):
@@ -145,3 +149,24 @@ def test_invalid_idempotency_key_is_a_clear_error(probe: tuple[TestClient, str])
     response = client.post("/notes", json={"text": "x"}, headers={"Idempotency-Key": "x" * 300})
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["detail"]
+
+
+def test_housekeeping_forgets_replays_past_their_time_only(
+    probe: tuple[TestClient, str], database: Database
+) -> None:
+    client, _ = probe
+    old_key, new_key = str(uuid.uuid4()), str(uuid.uuid4())
+    client.post("/notes", json={"text": "old"}, headers={"Idempotency-Key": old_key})
+    client.post("/notes", json={"text": "new"}, headers={"Idempotency-Key": new_key})
+    ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
+    with database.session() as session:
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == old_key)
+            .values(created_at=utcnow() - ttl - timedelta(minutes=1))
+        )
+    housekeeping(database)
+    with database.session() as session:
+        kept = set(session.scalars(select(IdempotencyRecord.key)))
+    assert old_key not in kept
+    assert new_key in kept

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from smartcity.core.db import Database
+from smartcity.traffic.service import traffic
+from smartcity.traffic.tasks import background
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
 
@@ -70,3 +74,12 @@ def _screenshot(page: Page, name: str) -> Path:
 def screenshot() -> Callable[[Page, str], Path]:
     """Save a screenshot under var/screenshots/ (and print its path)."""
     return _screenshot
+
+
+@pytest.fixture
+def traffic_running(database: Database, small_network: Path) -> Iterator[None]:
+    """The traffic background work `smartcity demo` runs (publisher, jam detector, push)."""
+    traffic.reset()
+    background.start(database)
+    yield
+    background.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,6 @@ from smartcity.config import get_settings
 from smartcity.core.db import Database
 from smartcity.core.events import publish_after_commit
 from smartcity.roads.service import roads
-from smartcity.traffic.alerts import background
 from smartcity.traffic.service import traffic
 from smartcity.traffic.simulator import start_simulator
 from support.traffic import api_key, crawl, stretch
@@ -26,15 +25,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def traffic_running(database: Database, small_network: Path) -> Iterator[None]:
-    """What `smartcity demo` runs: the background work, and the simulator posting probes."""
-    traffic.reset()
-    background.start(database)
-    yield
-    background.stop()
 
 
 def _cameras_with_snapshots(database: Database, live_server: str) -> None:

@@ -18,9 +18,10 @@ from smartcity.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.events import DomainEvent, get_bus
 from smartcity.main import create_app
-from smartcity.traffic.alerts import ALERT_EVENT, _in_window, alerts, background
+from smartcity.traffic.alerts import ALERT_EVENT, _in_window, alerts
 from smartcity.traffic.service import traffic
 from smartcity.traffic.simulator import start_simulator
+from smartcity.traffic.tasks import background
 from support.traffic import api_key, crawl, segments_of, stretch
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -91,6 +91,18 @@ def _open_session(request: Request) -> Session:
     return session
 
 
+def _idempotency_horizon() -> datetime:
+    return utcnow() - timedelta(hours=get_settings().idempotency_ttl_hours)
+
+
+def purge_idempotency_records(session: Session) -> int:
+    """Delete the records no retry can replay any more; returns how many."""
+    result = session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < _idempotency_horizon())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _find_record(session: Session, scope: str, key: str) -> IdempotencyRecord | None:
     """The live record for this key; an expired one is removed so the key can be reused."""
     record = session.scalars(
@@ -98,8 +110,7 @@ def _find_record(session: Session, scope: str, key: str) -> IdempotencyRecord | 
             IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
         )
     ).first()
-    horizon = utcnow() - timedelta(hours=get_settings().idempotency_ttl_hours)
-    if record is not None and record.created_at < horizon:
+    if record is not None and record.created_at < _idempotency_horizon():
         session.delete(record)
         session.flush()
         return None

@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -25,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from fpdf import FPDF
 
 from smartcity.config import get_settings
+from smartcity.core import keyfile
 from smartcity.core.clock import to_local
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-_key_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -38,29 +36,9 @@ class SigningKey:
     public_b64: str
 
 
-def _load_or_create(path: Path) -> Ed25519PrivateKey:
-    if path.exists():
-        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return loaded
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    return key
-
-
 @lru_cache(maxsize=4)
 def _signing_key(path: Path) -> SigningKey:
-    with _key_lock:
-        private = _load_or_create(path)
+    private = keyfile.load_or_create(path, Ed25519PrivateKey.generate, Ed25519PrivateKey)
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )

@@ -7,13 +7,13 @@ if and only if the change does; delivery happens later and may be retried.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from smartcity.core.clock import utcnow
 from smartcity.core.db import Database
+from smartcity.core.periodic import Periodic
 from smartcity.reports import repository
 from smartcity.reports.models import OutboxMessage, OutboxState
 
@@ -61,36 +61,16 @@ def deliver_outbox(session: Session, sender: MessageSender, *, limit: int = 100)
     return sent
 
 
-class OutboxWorker:
+class OutboxWorker(Periodic):
     """Delivers the outbox every few seconds in a background thread (one per process)."""
 
     def __init__(self, sender: MessageSender | None = None, *, interval_s: float = 10.0) -> None:
         self.sender: MessageSender = sender or LogSender()
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("reports-outbox", self._deliver, interval_s=interval_s)
 
-    def start(self, database: Database) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.wait(self.interval_s):
-                try:
-                    with database.session() as session:
-                        deliver_outbox(session, self.sender)
-                except Exception:  # a bad run must not end the loop; the next one retries
-                    log.exception("outbox delivery failed")
-
-        self._thread = threading.Thread(target=loop, name="reports-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._thread = None
+    def _deliver(self, database: Database) -> None:
+        with database.session() as session:
+            deliver_outbox(session, self.sender)
 
 
 outbox_worker = OutboxWorker()

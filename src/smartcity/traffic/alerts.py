@@ -25,7 +25,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,8 +39,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.config import get_settings
 from smartcity.core.clock import to_local, utcnow
-from smartcity.core.db import Database
-from smartcity.core.events import DomainEvent, get_bus, publish_after_commit
+from smartcity.core.events import publish_after_commit
 from smartcity.core.i18n import N_
 from smartcity.roads.index import NetworkIndex, to_local_metres
 from smartcity.traffic.errors import SubscriptionNotFound, SubscriptionRejected
@@ -547,42 +546,3 @@ def _subscription_distance_m(index: NetworkIndex, sub: SubscriptionOut, alert: A
 
 
 alerts = AlertService()
-
-
-@dataclass
-class Background:
-    """The traffic work that runs beside the web server: the publisher thread and the event
-    handlers (reports → traffic reports/incidents; speeds → jams; incidents, floods → alerts)."""
-
-    unsubscribe: list[Callable[[], None]] = field(default_factory=list)
-
-    def start(self, database: Database) -> None:
-        if self.unsubscribe:
-            return
-        bus = get_bus()
-
-        def handler(
-            action: Callable[[Session, dict[str, Any]], object],
-        ) -> Callable[[DomainEvent], None]:
-            def handle(event: DomainEvent) -> None:
-                with database.session() as session:
-                    action(session, event.payload)
-
-            return handle
-
-        self.unsubscribe = [
-            bus.subscribe("report.created", handler(traffic_service.on_report_created)),
-            bus.subscribe("report.status_changed", handler(traffic_service.on_report_status_changed)),
-            bus.subscribe("traffic.incident_changed", handler(alerts.on_incident_changed)),
-            bus.subscribe("flood.segments_changed", handler(alerts.on_flood_changed)),
-        ]  # fmt: skip
-        traffic_service.start_publisher(database, also=alerts.detect_jams)
-
-    def stop(self) -> None:
-        traffic_service.stop_publisher()
-        for unsubscribe in self.unsubscribe:
-            unsubscribe()
-        self.unsubscribe = []
-
-
-background = Background()

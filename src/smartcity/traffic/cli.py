@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smartcity.config import get_settings
+from smartcity.traffic.forecast import Evaluation
 
 console = Console()
 
@@ -42,6 +43,11 @@ def import_history(
             session, folder=source, train_until=split
         )
     console.print(f"[green]{joined} road segments[/green] got a profile ({total} in the history).")
+    print_forecast(evaluations, train_until)
+
+
+def print_forecast(evaluations: list[Evaluation], train_until: str) -> None:
+    """The forecast's accuracy against persistence and the typical profile."""
     table = Table(title=f"Forecast accuracy, walked forward over the days from {train_until}")
     for column in ("horizon", "predictor", "test pairs", "MAE km/h", "RMSE km/h", "LOS acc."):
         table.add_column(column)

@@ -24,6 +24,7 @@ from smartcity.core.i18n import N_
 from smartcity.core.models import Role
 from smartcity.core.schemas import MAX_ID, EntityId
 from smartcity.traffic.alerts import Owner, alerts, new_subscriber_token, token_hash
+from smartcity.traffic.push import push
 from smartcity.traffic.schemas import (
     AlertOut,
     CameraOut,
@@ -32,6 +33,9 @@ from smartcity.traffic.schemas import (
     IncidentOut,
     ProbeBatch,
     ProbeIngestResult,
+    PushConfigOut,
+    PushSubscriptionCreate,
+    PushSubscriptionOut,
     SegmentTraffic,
     SubscriptionCreate,
     SubscriptionCreated,
@@ -189,6 +193,24 @@ Subscriber = Annotated[Owner, Depends(_subscriber)]
 OPTIONAL_AUTH: dict[str, object] = {"security": [{}]}
 
 
+def _identify(owner: Owner, response: Response) -> tuple[Owner, str | None]:
+    """The caller as an owner, giving an anonymous one a new token (cookie and body)."""
+    if owner.user_id is not None or owner.token_hash is not None:
+        return owner, None
+    issued = new_subscriber_token()
+    response.set_cookie(
+        SUBSCRIBER_COOKIE,
+        issued,
+        max_age=365 * 24 * 3600,
+        path="/api/v1/traffic",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().env is Environment.production,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return Owner(token_hash=token_hash(issued)), issued
+
+
 def _floats(value: str, count: int, name: str) -> tuple[float, ...]:
     try:
         numbers = tuple(float(part) for part in value.split(","))
@@ -260,20 +282,7 @@ def list_subscriptions(session: SessionDep, owner: Subscriber) -> list[Subscript
 def create_subscription(
     session: SessionDep, owner: Subscriber, body: SubscriptionCreate, response: Response
 ) -> SubscriptionCreated:
-    issued = None
-    if owner.user_id is None and owner.token_hash is None:
-        issued = new_subscriber_token()
-        owner = Owner(token_hash=token_hash(issued))
-        response.set_cookie(
-            SUBSCRIBER_COOKIE,
-            issued,
-            max_age=365 * 24 * 3600,
-            path="/api/v1/traffic",
-            httponly=True,
-            samesite="lax",
-            secure=get_settings().env is Environment.production,
-        )
-        response.headers["Cache-Control"] = "no-store"
+    owner, issued = _identify(owner, response)
     subscription = alerts.subscribe(session, owner=owner, data=body)
     created = SubscriptionCreated.model_validate(subscription)
     created.subscriber_token = issued
@@ -290,6 +299,59 @@ def delete_subscription(
     session: SessionDep, owner: Subscriber, subscription_id: EntityId
 ) -> Response:
     alerts.unsubscribe(session, owner=owner, subscription_id=subscription_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/api/v1/traffic/push",
+    response_model=PushConfigOut,
+    summary="Whether this server sends Web Push, and its VAPID public key",
+)
+def push_config() -> PushConfigOut:
+    return push.config()
+
+
+@router.post(
+    "/api/v1/traffic/push/subscriptions",
+    openapi_extra=OPTIONAL_AUTH,
+    response_model=PushSubscriptionOut,
+    status_code=201,
+    responses={200: {"description": "This browser was subscribed already (keys updated)"}},
+    summary="Let this browser receive my alerts as Web Push notifications "
+    "(the JSON of PushSubscription.toJSON())",
+)
+def create_push_subscription(
+    session: SessionDep, owner: Subscriber, body: PushSubscriptionCreate, response: Response
+) -> PushSubscriptionOut:
+    owner, issued = _identify(owner, response)
+    subscription, created = push.subscribe(session, owner=owner, data=body)
+    if not created:
+        response.status_code = 200
+    out = PushSubscriptionOut.model_validate(subscription)
+    out.subscriber_token = issued
+    return out
+
+
+@router.get(
+    "/api/v1/traffic/push/subscriptions",
+    openapi_extra=OPTIONAL_AUTH,
+    response_model=list[PushSubscriptionOut],
+    summary="My browsers that receive Web Push notifications",
+)
+def list_push_subscriptions(session: SessionDep, owner: Subscriber) -> list[PushSubscriptionOut]:
+    return [PushSubscriptionOut.model_validate(s) for s in push.subscriptions(session, owner)]
+
+
+@router.delete(
+    "/api/v1/traffic/push/subscriptions/{subscription_id}",
+    openapi_extra=OPTIONAL_AUTH,
+    status_code=204,
+    summary="Stop Web Push notifications to a browser",
+)
+def delete_push_subscription(
+    session: SessionDep, owner: Subscriber, subscription_id: EntityId
+) -> Response:
+    push.unsubscribe(session, owner=owner, subscription_id=subscription_id)
     return Response(status_code=204)
 
 

@@ -36,3 +36,20 @@ class SubscriptionRejected(SmartCityError):
     status = 422
     code = "subscription_rejected"
     title = N_("Không lưu được lộ trình, địa điểm")
+
+
+class PushNotConfigured(SmartCityError):
+    status = 409
+    code = "push_not_configured"
+    title = N_("Thông báo đẩy chưa được bật trên máy chủ")
+
+
+class PushSubscriptionRejected(SmartCityError):
+    status = 422
+    code = "push_subscription_rejected"
+    title = N_("Không đăng ký nhận thông báo đẩy được")
+
+
+class PushSubscriptionNotFound(NotFound):
+    code = "push_subscription_not_found"
+    title = N_("Không tìm thấy đăng ký nhận thông báo đẩy")

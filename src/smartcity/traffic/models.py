@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.clock import utcnow
@@ -168,3 +178,56 @@ class AlertSubscription(TimestampMixin, Base):
     coordinates: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
     radius_m: Mapped[float] = mapped_column(Float, default=0.0)
     windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class PushSubscription(TimestampMixin, Base):
+    """A browser that opted in to Web Push: its push service endpoint (RFC 8030) and the
+    keys to encrypt for it (RFC 8291); owned like saved places (a user, else a token)."""
+
+    __tablename__ = "traffic_push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    owner_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    last_sent_at: Mapped[datetime | None]
+
+
+class PushDelivery(Base):
+    """One alert announced to one subscribed browser; written in the transaction that found
+    the alert hits the owner's places, sent afterwards by the push worker (retried)."""
+
+    __tablename__ = "traffic_push_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "subscription_id", "alert_id", "alert_status", name="uq_traffic_push_deliveries_once"
+        ),
+        Index("ix_traffic_push_deliveries_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey(
+            "traffic_push_subscriptions.id",
+            ondelete="CASCADE",
+            name="fk_traffic_push_deliveries_subscription",  # the default name is too long
+        ),
+        index=True,
+    )
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("traffic_alerts.id", ondelete="CASCADE", name="fk_traffic_push_deliveries_alert")
+    )
+    alert_status: Mapped[str] = mapped_column(String(10))  # active | cleared
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the worker may (re)try; while a worker sends, a lease in the future.
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

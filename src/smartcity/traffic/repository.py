@@ -15,6 +15,8 @@ from smartcity.traffic.models import (
     CityProfile,
     ForecastModel,
     Incident,
+    PushDelivery,
+    PushSubscription,
     SegmentProfile,
     SegmentSpeed,
     TrafficReport,
@@ -148,3 +150,66 @@ def recent_reports(session: Session, limit: int) -> Sequence[TrafficReport]:
     return session.scalars(
         select(TrafficReport).order_by(TrafficReport.received_at.desc()).limit(limit)
     ).all()
+
+
+# --- Web Push ------------------------------------------------------------------------------
+
+
+def push_subscription_by_endpoint(session: Session, endpoint: str) -> PushSubscription | None:
+    return session.scalars(
+        select(PushSubscription).where(PushSubscription.endpoint == endpoint)
+    ).first()
+
+
+def push_subscriptions_of(
+    session: Session, user_id: int | None, token_hash: str | None
+) -> Sequence[PushSubscription]:
+    query = select(PushSubscription).order_by(PushSubscription.id)
+    if user_id is not None:
+        return session.scalars(query.where(PushSubscription.user_id == user_id)).all()
+    if token_hash is not None:
+        return session.scalars(query.where(PushSubscription.owner_token_hash == token_hash)).all()
+    return []
+
+
+def all_push_subscriptions(session: Session) -> Sequence[PushSubscription]:
+    return session.scalars(select(PushSubscription).order_by(PushSubscription.id)).all()
+
+
+def push_deliveries_of_alert(
+    session: Session, alert_id: int, alert_status: str
+) -> Sequence[PushDelivery]:
+    return session.scalars(
+        select(PushDelivery).where(
+            PushDelivery.alert_id == alert_id, PushDelivery.alert_status == alert_status
+        )
+    ).all()
+
+
+def push_delivery_exists(
+    session: Session, subscription_id: int, alert_id: int, alert_status: str
+) -> bool:
+    found = session.scalar(
+        select(PushDelivery.id).where(
+            PushDelivery.subscription_id == subscription_id,
+            PushDelivery.alert_id == alert_id,
+            PushDelivery.alert_status == alert_status,
+        )
+    )
+    return found is not None
+
+
+def due_push_deliveries(
+    session: Session, now: datetime, limit: int
+) -> Sequence[tuple[PushDelivery, PushSubscription]]:
+    """Pending deliveries whose time has come, oldest first; rows another worker holds are
+    skipped (PostgreSQL; SQLite serialises writers anyway)."""
+    rows = session.execute(
+        select(PushDelivery, PushSubscription)
+        .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+        .where(PushDelivery.state == "pending", PushDelivery.due_at <= now)
+        .order_by(PushDelivery.due_at, PushDelivery.id)
+        .limit(limit)
+        .with_for_update(of=PushDelivery, skip_locked=True)
+    ).all()
+    return [(delivery, browser) for delivery, browser in rows]

@@ -216,3 +216,49 @@ class TrafficReportOut(BaseModel):
     lat: float
     ward_code: int | None
     received_at: datetime
+
+
+class PushKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    p256dh: str = Field(
+        min_length=80, max_length=100, description="The browser's P-256 public key, base64url."
+    )
+    auth: str = Field(
+        min_length=16, max_length=40, description="The browser's 16-byte secret, base64url."
+    )
+
+
+class PushSubscriptionCreate(BaseModel):
+    """What ``PushSubscription.toJSON()`` gives in the browser, plus the language wanted."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    endpoint: str = Field(min_length=12, max_length=2048, description="The push service URL.")
+    expirationTime: int | None = Field(
+        None, description="Ignored (browsers send it, most as null)."
+    )
+    keys: PushKeys
+    language: Literal["vi", "en"] = "vi"
+
+
+class PushSubscriptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    endpoint: str
+    language: str
+    created_at: datetime
+    last_sent_at: datetime | None
+    subscriber_token: str | None = Field(
+        None,
+        description="Anonymous callers without a subscriber token get one (as with saved "
+        "places): send it back as X-Subscriber-Token. Shown once.",
+    )
+
+
+class PushConfigOut(BaseModel):
+    enabled: bool = Field(description="False: this server sends no Web Push.")
+    application_server_key: str | None = Field(
+        None, description="VAPID public key for `pushManager.subscribe`, base64url."
+    )

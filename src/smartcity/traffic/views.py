@@ -13,6 +13,7 @@ from smartcity.core.auth import OptionalPrincipal
 from smartcity.core.http import api_router
 from smartcity.core.i18n import N_, gettext, language_of
 from smartcity.core.models import Role
+from smartcity.traffic.push import push
 from smartcity.web.templating import render
 
 router = api_router(tags=["pages"], include_in_schema=False)
@@ -78,6 +79,15 @@ MESSAGES = {
     "status_closed": N_("đã đóng"),
     "status_rejected": N_("từ chối"),
     "new_alert": N_("Cảnh báo mới: {text}"),
+    "push_on": N_("Bật thông báo đẩy"),
+    "push_off": N_("Tắt thông báo đẩy"),
+    "push_enabled": N_("Đã bật. Cảnh báo trên lộ trình, địa điểm đã lưu sẽ đến cả khi đóng trang."),
+    "push_disabled": N_("Đã tắt thông báo đẩy trên trình duyệt này."),
+    "push_denied": N_(
+        "Trình duyệt không cho phép thông báo. Hãy cho phép trong cài đặt trình duyệt."
+    ),
+    "push_unsupported": N_("Trình duyệt này không hỗ trợ thông báo đẩy."),
+    "push_failed": N_("Không bật được thông báo đẩy: {reason}"),
 }
 
 
@@ -96,7 +106,9 @@ def _config(request: Request, officer: bool) -> dict[str, Any]:
             "incidents": "/api/v1/traffic/incidents",
             "cameras": "/api/v1/traffic/cameras",
             "reports": "/api/v1/traffic/reports",
+            "push": "/api/v1/traffic/push",
         },
+        "push": push.config().model_dump(),
         "tileUrl": settings.tile_url,
         "tileAttribution": settings.tile_attribution,
         "msg": {key: gettext(text, language) for key, text in MESSAGES.items()},

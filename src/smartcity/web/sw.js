@@ -3,12 +3,14 @@
    - pre-caches the shell: home page, offline page, our CSS/JS, Leaflet, htmx, icons;
    - pages: network first, falling back to the cached copy, then to /offline;
    - /static: cache first (URLs carry a content hash);
-   - never touches /api, other machine endpoints, other origins or anything but GET. */
+   - never touches /api, other machine endpoints, other origins or anything but GET;
+   - shows Web Push notifications (JSON: title, body, tag, url, lang) and opens their page. */
 "use strict";
 
 var CACHE = "smartcity-shell-__VERSION__";
 var SHELL_URLS = "__SHELL_URLS__";
 var SHELL_PAGES = "__SHELL_PAGES__";
+var ICON = "__ICON__";
 var MACHINE_PREFIXES = ["/api/", "/open311/", "/fhir/", "/tiles/", "/files/", "/healthz", "/readyz"];
 
 self.addEventListener("install", function (event) {
@@ -75,4 +77,37 @@ self.addEventListener("fetch", function (event) {
   } else if (request.mode === "navigate") {
     event.respondWith(networkFirstPage(request, url.pathname));
   }
+});
+
+self.addEventListener("push", function (event) {
+  var data = {};
+  if (event.data) {
+    try { data = event.data.json(); } catch (error) { data = { body: event.data.text() }; }
+  }
+  event.waitUntil(self.registration.showNotification(data.title || "TP.HCM", {
+    body: data.body || "",
+    tag: data.tag,
+    renotify: Boolean(data.tag) && data.status === "active",
+    lang: data.lang || "vi",
+    icon: ICON,
+    badge: ICON,
+    data: { url: data.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target = new URL((event.notification.data && event.notification.data.url) || "/",
+                       self.location.origin);
+  if (target.origin !== self.location.origin) target = new URL("/", self.location.origin);
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+      for (var i = 0; i < windows.length; i += 1) {
+        if (new URL(windows[i].url).pathname === target.pathname && "focus" in windows[i]) {
+          return windows[i].focus();
+        }
+      }
+      return self.clients.openWindow(target.href);
+    })
+  );
 });

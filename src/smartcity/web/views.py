@@ -160,6 +160,7 @@ def service_worker_source() -> str:
         template.replace("__VERSION__", version)
         .replace('"__SHELL_URLS__"', json.dumps(urls))
         .replace('"__SHELL_PAGES__"', json.dumps(list(SHELL_PAGES)))
+        .replace('"__ICON__"', json.dumps(static_url("icons/icon-192.png")))
     )
 
 

@@ -347,6 +347,89 @@
     });
   });
 
+  // Web Push: this browser gets the alerts of the saved places and routes with the page closed.
+  var PUSH_ID = "traffic-push-subscription";
+  var pushPanel = document.getElementById("push-panel");
+  var pushButton = document.getElementById("push-toggle");
+  var pushStatus = document.getElementById("push-status");
+
+  function keyBytes(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/"));
+    var bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+    return bytes;
+  }
+
+  function showPush(on) {
+    pushButton.textContent = on ? t("push_off") : t("push_on");
+    pushButton.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  function registerPush(subscription) {
+    var json = subscription.toJSON();
+    return send("POST", urls.push + "/subscriptions", {
+      endpoint: json.endpoint,
+      expirationTime: json.expirationTime === undefined ? null : json.expirationTime,
+      keys: json.keys,
+      language: config.lang,
+    }).then(function (saved) {
+      window.localStorage.setItem(PUSH_ID, String(saved.id));
+      if (saved.subscriber_token) connect(); // this browser just became a subscriber
+      return saved;
+    });
+  }
+
+  function turnPushOff(existing) {
+    var id = window.localStorage.getItem(PUSH_ID);
+    return existing.unsubscribe().then(function () {
+      window.localStorage.removeItem(PUSH_ID);
+      if (id) send("DELETE", urls.push + "/subscriptions/" + id).catch(function () { /* gone */ });
+      showPush(false);
+      pushStatus.textContent = t("push_disabled");
+    });
+  }
+
+  function turnPushOn(registration) {
+    return Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") throw new Error(t("push_denied"));
+      return registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: keyBytes(config.push.application_server_key),
+      });
+    }).then(registerPush).then(function () {
+      showPush(true);
+      pushStatus.textContent = t("push_enabled");
+    });
+  }
+
+  function setUpPush() {
+    if (!config.push.enabled) return;
+    pushPanel.hidden = false;
+    document.getElementById("push-none").hidden = true;
+    if (!("serviceWorker" in navigator && "PushManager" in window && "Notification" in window)) {
+      pushButton.disabled = true;
+      pushStatus.textContent = t("push_unsupported");
+      return;
+    }
+    navigator.serviceWorker.ready.then(function (registration) {
+      return registration.pushManager.getSubscription();
+    }).then(function (existing) {
+      var on = Boolean(existing) && Notification.permission === "granted";
+      showPush(on);
+      if (on) registerPush(existing).catch(function () { /* tried again on the next visit */ });
+    });
+    pushButton.addEventListener("click", function () {
+      pushButton.disabled = true;
+      navigator.serviceWorker.ready.then(function (registration) {
+        return registration.pushManager.getSubscription().then(function (existing) {
+          return existing ? turnPushOff(existing) : turnPushOn(registration);
+        });
+      }).catch(function (error) {
+        pushStatus.textContent = t("push_failed", { reason: error.message });
+      }).then(function () { pushButton.disabled = false; });
+    });
+  }
+  setUpPush();
+
   document.getElementById("alerts-near").addEventListener("click", function () {
     var status = document.getElementById("near-status");
     if (!navigator.geolocation) { status.textContent = t("no_location"); return; }
