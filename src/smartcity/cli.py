@@ -263,6 +263,9 @@ def demo(
             f"Road network from {kind}: {report.segments:,} segments, {report.km:,.0f} km "
             f"({report.seconds.get('total', 0)} s)"
         )
+    with console.status("Loading traffic cameras and typical traffic…"):
+        for line in traffic_cli.prepare_demo():
+            console.print(f"Loaded {line}")
     console.print(f"[bold green]HCMC Smart City demo[/bold green] → http://{host}:{port}/")
     simulator = None
     if simulate:

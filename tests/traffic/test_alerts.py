@@ -330,13 +330,17 @@ def test_stream_pushes_a_jam_on_a_saved_route(
         assert alert["subscriptions"] == [created["id"]]
 
 
-def test_simulator_posts_probes_through_the_api(
-    database: Database, small_network: Path, live_server: str
+def test_simulator_posts_probes_and_camera_pictures_through_the_api(
+    database: Database, small_network: Path, live_server: str, data_dir: Path
 ) -> None:
+    with database.session() as session:
+        traffic.import_cameras(
+            session, path=data_dir / "traffic" / "hcmc_traffic_cameras_2017.geojson"
+        )
     thread = start_simulator(live_server, vehicles=4, speedup=30, seed=5, database=database)
     try:
         for _ in range(60):
-            if thread.simulator.stats.matched > 0:
+            if thread.simulator.stats.matched > 0 and thread.simulator.stats.snapshots > 0:
                 break
             threading.Event().wait(0.25)
     finally:
@@ -346,4 +350,11 @@ def test_simulator_posts_probes_through_the_api(
     assert stats.posted > 0
     assert stats.accepted > 0.9 * stats.posted, stats
     assert stats.matched > 0
+    assert stats.snapshots > 0, stats
+    cameras = httpx.get(live_server + "/api/v1/traffic/cameras").json()
+    pictured = [c for c in cameras if c["snapshot_url"]]
+    assert pictured
+    picture = httpx.get(live_server + pictured[0]["snapshot_url"])
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/jpeg"
     assert stats.errors == 0, stats.last_error

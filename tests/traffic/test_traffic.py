@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from smartcity.accounts.schemas import ApiKeyCreate
 from smartcity.accounts.service import accounts
@@ -21,10 +22,12 @@ from smartcity.roads.service import roads
 from smartcity.routing.service import RoutingService, routing
 from smartcity.routing_engine.graph import CAR
 from smartcity.traffic import repository
+from smartcity.traffic.cli import prepare_demo
 from smartcity.traffic.flows import current_traffic
 from smartcity.traffic.forecast import evaluate, fit_weight, load_history
 from smartcity.traffic.live import LiveSpeeds
 from smartcity.traffic.matching import MatchNetwork, match
+from smartcity.traffic.models import Camera, CameraSnapshot, SegmentProfile
 from smartcity.traffic.schemas import IncidentCreate
 from smartcity.traffic.service import traffic
 from smartcity.traffic.synthetic import drive, random_routes
@@ -310,6 +313,25 @@ class TestCameras:
 
 
 class TestHistory:
+    def test_the_demo_loads_the_camera_register_and_typical_traffic_once(
+        self, database: Database, hcmc_network: Path
+    ) -> None:
+        with database.session() as session:
+            session.execute(delete(CameraSnapshot))
+            session.execute(delete(Camera))
+            session.execute(delete(SegmentProfile))
+        done = prepare_demo()
+        assert len(done) == 2, done
+        assert done[0].startswith("282 traffic cameras")
+        assert done[1].startswith("typical traffic for ")
+        with database.session() as session:
+            assert len(repository.cameras(session)) == 282
+            version = roads.active_version(session)
+            assert version is not None
+            assert len(repository.segment_profiles(session, version)) > 4000
+        assert prepare_demo() == []  # already there: nothing again
+        traffic.reset()
+
     def test_forecast_beats_both_baselines_walking_forward_over_the_test_days(
         self, data_dir: Path
     ) -> None:

@@ -68,6 +68,41 @@ def print_forecast(evaluations: list[Evaluation], train_until: str) -> None:
         )
 
 
+def prepare_demo() -> list[str]:
+    """For `smartcity demo`: the real camera register and the 2020 traffic history, when the
+    data are there and not loaded yet (the history only on the real HCMC network: its
+    segments join by OSM node ids).  Returns what it did, to print."""
+    from smartcity.core.db import get_database
+    from smartcity.roads.service import roads
+    from smartcity.traffic import repository
+    from smartcity.traffic.service import traffic
+
+    data_dir = get_settings().data_dir
+    folder = data_dir / "traffic" if data_dir is not None else None
+    if folder is None or not folder.is_dir():
+        return []
+    done = []
+    register = folder / "hcmc_traffic_cameras_2017.geojson"
+    with get_database().session() as session:
+        if register.is_file() and not repository.cameras(session):
+            added, _ = traffic.import_cameras(session, path=register)
+            done.append(f"{added} traffic cameras from the 2017 register")
+        version = roads.active_version(session)
+        real = roads.synthetic_notice(session) is None
+        history = folder / "hcmc_2020_segment_velocity_reports.csv"
+        if (
+            version is not None
+            and real
+            and history.is_file()
+            and not repository.segment_profiles(session, version)
+        ):
+            _total, joined, _ = traffic.import_history(
+                session, folder=folder, train_until=datetime(2020, 12, 15, tzinfo=UTC)
+            )
+            done.append(f"typical traffic for {joined} road segments from the 2020 history")
+    return done
+
+
 def import_cameras(
     file: Annotated[
         Path | None, typer.Argument(help="Camera GeoJSON (default: the 2017 register).")

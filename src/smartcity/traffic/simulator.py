@@ -7,11 +7,15 @@
   0.7 of free flow where history says nothing) with noise; random incidents, posted through
   the incident API and closed again later, slow their stretch to a crawl.
 * Fixes every 10–30 s with 20 m GPS noise and 5 % gaps (``synthetic.drive``).
+* Camera gateways: up to ``CAMERAS_FED`` cameras of the register upload a snapshot every
+  ``SNAPSHOT_EVERY_S`` real seconds, a drawn picture labelled as simulated whose traffic
+  follows the speeds the simulator drives near the camera.
 * ``speedup`` X: a trip lasting T seconds is posted in T/X real seconds, its fixes stamped
   so that the trip ends *now* (timestamps never lie in the future and stay well inside the
   accepted age).  Each trip gets a fresh pseudonymous vehicle id.
 
-The simulator makes its own API key (scopes ``traffic:ingest``, ``traffic:incidents``)
+The simulator makes its own API key (scopes ``traffic:ingest``, ``traffic:incidents``,
+``traffic:cameras``)
 in the platform's database, so it runs beside the server it posts to (``smartcity demo``
 starts it in a thread once the server answers).
 """
@@ -34,7 +38,7 @@ from smartcity.config import get_settings
 from smartcity.core.db import Database, get_database
 from smartcity.roads.index import NetworkIndex, to_local_metres
 from smartcity.routing_engine.graph import RoadGraph
-from smartcity.traffic.synthetic import Traces, drive, random_routes
+from smartcity.traffic.synthetic import Traces, camera_picture, drive, random_routes
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ INCIDENT_EVERY_SIM_S = 900.0  # on average, one incident per 15 simulated minute
 INCIDENT_LASTS_SIM_S = 1800.0
 INCIDENT_RADIUS_M = 250.0
 INCIDENT_FACTOR = 0.08  # speeds near an incident: a crawl
+CAMERAS_FED = 40
+SNAPSHOT_EVERY_S = 60.0
 
 
 @dataclass
@@ -57,6 +63,7 @@ class SimulatorStats:
     accepted: int = 0
     matched: int = 0
     incidents: int = 0
+    snapshots: int = 0
     errors: int = 0
     last_error: str = ""
 
@@ -102,6 +109,8 @@ class Simulator:
         self._trips: list[_Trip | None] = [None] * self.vehicles
         self._trip_number = 0
         self._open: list[_Incident] = []
+        self._cameras: list[tuple[int, str, int]] = []  # id, name, nearest segment
+        self._next_snapshot = 0.0
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -116,7 +125,8 @@ class Simulator:
             self._key = accounts.create_api_key(
                 session,
                 data=ApiKeyCreate(
-                    name="Traffic simulator", scopes=["traffic:ingest", "traffic:incidents"]
+                    name="Traffic simulator",
+                    scopes=["traffic:ingest", "traffic:incidents", "traffic:cameras"],
                 ),
                 creator=None,
             ).key
@@ -139,6 +149,22 @@ class Simulator:
             base_url=self.base_url.rstrip("/"), headers={"X-API-Key": self._key}, timeout=30.0
         )
         self._sim_start = time.time()
+        self._cameras = self._fed_cameras()
+
+    def _fed_cameras(self) -> list[tuple[int, str, int]]:
+        try:
+            listed = self._http.get("/api/v1/traffic/cameras").json()
+        except (httpx.HTTPError, ValueError):
+            return []
+        online = [c for c in listed if c.get("online")]
+        picked = sorted(online, key=lambda c: int(c["id"]))[:CAMERAS_FED]
+        fed = []
+        for camera in picked:
+            near = self._index.nearest_segments(
+                float(camera["lon"]), float(camera["lat"]), max_distance_m=150.0
+            )
+            fed.append((int(camera["id"]), str(camera["name"]), near[0][0] if near else -1))
+        return fed
 
     def _bus_lines(self, graph: RoadGraph) -> list[tuple[str, FloatArray]]:
         """Bus route polylines (local metres) that lie on the active network."""
@@ -232,6 +258,34 @@ class Simulator:
         self._open.append(_Incident(int(body["id"]), near, sim_elapsed + INCIDENT_LASTS_SIM_S))
         self.stats.incidents += 1
 
+    # --- cameras --------------------------------------------------------------------------
+
+    def _snapshots(self, now: float) -> None:
+        if not self._cameras or now < self._next_snapshot:
+            return
+        self._next_snapshot = now + SNAPSHOT_EVERY_S
+        moment = datetime.fromtimestamp(now, tz=UTC)
+        for camera_id, name, segment in self._cameras:
+            ratio = (
+                float(self._typical_ratio[segment] * self._slow[segment]) if segment >= 0 else 0.7
+            )
+            picture = camera_picture(name, moment, 1.0 - ratio, self._rng)
+            try:
+                response = self._http.post(
+                    f"/api/v1/traffic/cameras/{camera_id}/snapshots",
+                    content=picture,
+                    headers={"Content-Type": "image/jpeg"},
+                )
+            except httpx.HTTPError as error:
+                self.stats.errors += 1
+                self.stats.last_error = str(error)
+                continue
+            if response.status_code < 300:
+                self.stats.snapshots += 1
+            else:
+                self.stats.errors += 1
+                self.stats.last_error = f"snapshot: HTTP {response.status_code}"
+
     # --- posting --------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -283,6 +337,7 @@ class Simulator:
                 self._incidents((now - started) * self.speedup, (now - last) * self.speedup)
                 last = now
                 self.step(now)
+                self._snapshots(now)
                 self.stop_event.wait(TICK_S)
         finally:
             self._http.close()

@@ -4,14 +4,18 @@ traffic simulator.  Pure compute (numpy, scipy)."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image, ImageDraw, ImageFont
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from smartcity.core.clock import to_local
 from smartcity.roads.index import to_local_metres
 from smartcity.routing_engine.graph import CAR, RoadGraph
 
@@ -150,3 +154,41 @@ def drive(
         true_lon=tx / _M_PER_DEG_LON,
         true_lat=ty / _M_PER_DEG_LAT,
     )
+
+
+def camera_picture(name: str, moment: datetime, busy: float, rng: np.random.Generator) -> bytes:
+    """A JPEG standing in for a camera's snapshot in the demo: a road with as many vehicles as
+    ``busy`` (0 empty … 1 jammed) asks for, the camera's name and time, and a banner saying
+    it is simulated (nobody should take it for a real picture)."""
+    width, height = 480, 270
+    picture = Image.new("RGB", (width, height), (118, 140, 156))
+    draw = ImageDraw.Draw(picture)
+    draw.polygon([(0, height), (width, height), (300, 95), (180, 95)], fill=(64, 66, 70))
+    for k in range(6):  # dashed centre line, nearer = longer
+        y0 = 100 + k * 30
+        draw.line([(240, y0), (240, y0 + 12 + 2 * k)], fill=(230, 230, 220), width=2)
+    colours = [(200, 40, 40), (240, 240, 240), (30, 30, 30), (40, 90, 180), (230, 180, 30)]
+    count = int(3 + 25 * min(max(busy, 0.0), 1.0))
+    for depth in np.sort(rng.uniform(0.0, 1.0, count)).tolist():  # 0 far … 1 near, far first
+        y = 100 + depth * 160
+        half_road = 60 + depth * 180
+        x = 240 + float(rng.uniform(-0.9, 0.9)) * half_road
+        size = 6 + depth * 26
+        colour = colours[int(rng.integers(len(colours)))]
+        draw.rectangle([x - size, y - size * 0.6, x + size, y + size * 0.6], fill=colour)
+    font = _font(18)
+    draw.rectangle([0, 0, width, 30], fill=(11, 95, 115))
+    draw.text((8, 5), "ẢNH MÔ PHỎNG · SIMULATED", font=font, fill=(255, 255, 255))
+    draw.rectangle([0, height - 28, width, height], fill=(0, 0, 0))
+    caption = f"{to_local(moment):%H:%M:%S}  {name}"[:48]
+    draw.text((8, height - 25), caption, font=_font(16), fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", size)
+    except OSError:  # no DejaVu on this machine: Pillow's own font (no diacritics)
+        return ImageFont.load_default()

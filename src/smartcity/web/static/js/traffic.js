@@ -31,8 +31,9 @@
 
   function clock(iso) {
     var date = new Date(iso);
+    // city time, whatever the phone's time zone: alerts and pictures are about HCMC
     return date.toLocaleTimeString(config.lang === "vi" ? "vi-VN" : "en-GB", {
-      hour: "2-digit", minute: "2-digit",
+      hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh",
     });
   }
 
