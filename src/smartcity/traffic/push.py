@@ -3,7 +3,7 @@ and routes goes to each of the owner's browsers, and so does its clearing.
 
 ``traffic.alert_changed`` (published after commit) → :meth:`PushService.on_alert_changed`
 writes one :class:`PushDelivery` per (browser, alert, status) in its own transaction, a unique
-key making a repeated event harmless → :class:`PushWorker` sends the due deliveries *outside*
+key making a repeated event harmless → ``push_worker`` sends the due deliveries *outside*
 any transaction (a slow push service must not hold the database), retries 429/5xx and network
 errors with backoff, and forgets browsers whose subscription is gone (404/410).  Notifications
 of one alert share a tag and a topic, so "cleared" replaces "active" on the phone.
@@ -135,6 +135,10 @@ def message(alert: AlertOut, places: list[str], language: str) -> dict[str, Any]
     }
 
 
+def _owner(user_id: int | None, token_hash: str | None) -> Owner:
+    return Owner(user_id=user_id) if user_id is not None else Owner(token_hash=token_hash)
+
+
 @dataclass(frozen=True)
 class _Claim:
     delivery_id: int
@@ -230,23 +234,23 @@ class PushService:
         return queued
 
     def _hit(self, session: Session, alert: AlertOut) -> dict[int, list[str]]:
-        """Push subscription id → names of the owner's places and routes the alert hits."""
+        """Push subscription id → names of the owner's places and routes the alert hits
+        (two queries, whatever the number of owners)."""
         index = traffic_service.state(session).index
+        saved: dict[Owner, list[SubscriptionOut]] = {}
+        for place in repository.saved_places_of_push_owners(session):
+            owner = _owner(place.user_id, place.owner_token_hash)
+            saved.setdefault(owner, []).append(SubscriptionOut.model_validate(place))
+        hit_places: dict[Owner, list[str]] = {}
+        for owner, places in saved.items():
+            hits = set(alerts.matching(index, places, alert))
+            if hits:
+                hit_places[owner] = [p.name for p in places if p.id in hits]
         targets: dict[int, list[str]] = {}
-        by_owner: dict[Owner, list[PushSubscription]] = {}
         for browser in repository.all_push_subscriptions(session):
-            owner = Owner(user_id=browser.user_id, token_hash=browser.owner_token_hash)
-            by_owner.setdefault(owner, []).append(browser)
-        for owner, browsers in by_owner.items():
-            saved = [
-                SubscriptionOut.model_validate(s) for s in alerts.subscriptions(session, owner)
-            ]
-            hits = set(alerts.matching(index, saved, alert))
-            if not hits:
-                continue
-            places = [s.name for s in saved if s.id in hits]
-            for browser in browsers:
-                targets[browser.id] = places
+            owner = _owner(browser.user_id, browser.owner_token_hash)
+            if owner in hit_places:
+                targets[browser.id] = hit_places[owner]
         return targets
 
     # --- sending -------------------------------------------------------------------------

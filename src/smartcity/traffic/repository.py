@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from smartcity.traffic.models import (
+    AlertSubscription,
     Camera,
     CameraSnapshot,
     CityProfile,
@@ -174,6 +175,21 @@ def push_subscriptions_of(
 
 def all_push_subscriptions(session: Session) -> Sequence[PushSubscription]:
     return session.scalars(select(PushSubscription).order_by(PushSubscription.id)).all()
+
+
+def saved_places_of_push_owners(session: Session) -> Sequence[AlertSubscription]:
+    """The saved places and routes of every owner with at least one push subscription."""
+    users = select(PushSubscription.user_id).where(PushSubscription.user_id.is_not(None))
+    tokens = select(PushSubscription.owner_token_hash).where(
+        PushSubscription.owner_token_hash.is_not(None)
+    )
+    return session.scalars(
+        select(AlertSubscription)
+        .where(
+            AlertSubscription.user_id.in_(users) | AlertSubscription.owner_token_hash.in_(tokens)
+        )
+        .order_by(AlertSubscription.id)
+    ).all()
 
 
 def push_deliveries_of_alert(
