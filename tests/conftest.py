@@ -16,7 +16,7 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="smartcity-test-"))
 os.environ["SMARTCITY_ENV"] = "testing"
 os.environ["SMARTCITY_VAR_DIR"] = str(_TMP / "var")
-os.environ["SMARTCITY_TRAFFIC_BACKGROUND"] = "false"  # tests start it where they need it
+os.environ["SMARTCITY_BACKGROUND"] = "false"  # tests start it where they need it
 os.environ.setdefault("SMARTCITY_SECRET_KEY", "test-secret-key-not-for-production")
 
 import uvicorn  # noqa: E402

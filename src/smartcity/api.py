@@ -101,12 +101,18 @@ def housekeeping(database: Database) -> None:
 
 def start_background(database: Database) -> Callable[[], None]:
     """Start the modules' background work (threads, event handlers); returns its stop."""
+    from smartcity.config import get_settings
     from smartcity.core.periodic import Periodic
+    from smartcity.flood.tasks import refresh as flood_refresh
     from smartcity.reports.tasks import outbox_worker
     from smartcity.traffic.tasks import background as traffic_background
 
     traffic_background.start(database)
     outbox_worker.start(database)
+    flood_background = Periodic(
+        "flood-refresh", flood_refresh, interval_s=get_settings().flood_refresh_interval_s
+    )
+    flood_background.start(database)
     cleaner = Periodic("housekeeping", housekeeping, interval_s=3600.0)
     cleaner.start(database)
     cleaner.wake()  # once at start, then hourly
@@ -114,6 +120,7 @@ def start_background(database: Database) -> Callable[[], None]:
     def stop() -> None:
         traffic_background.stop()
         outbox_worker.stop()
+        flood_background.stop()
         cleaner.stop()
 
     return stop

@@ -237,10 +237,18 @@ class Settings(BaseSettings):
         description="Ed25519 private key (PEM) that signs e-results; default "
         "<var_dir>/keys/eresult-ed25519.pem, generated on first use.",
     )
-    traffic_background: bool = Field(
+    background: bool = Field(
         True,
-        description="Run the traffic publisher, jam detector and event handlers inside the "
-        "web process (tests turn it off and start it where they need it).",
+        description="Run the background work inside the web process: traffic publisher, jam "
+        "detector and push worker, the reports outbox, the flood refresh, housekeeping "
+        "(tests turn it off and start what they need). With several web workers, leave it "
+        "on in one only.",
+    )
+    flood_refresh_interval_s: float = Field(
+        300.0,
+        gt=0,
+        description="How often reports fade, stale sensors stop counting, the tide alert is "
+        "checked and the flood forecast's segment depths are published.",
     )
     traffic_jam_min_length_m: float = Field(
         300.0,

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database = get_database()
-        stop = api.start_background(database) if settings.traffic_background else None
+        stop = api.start_background(database) if settings.background else None
         try:
             yield
         finally:

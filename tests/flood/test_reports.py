@@ -11,6 +11,7 @@ from smartcity.core.db import Database
 from smartcity.core.events import DomainEvent, get_bus
 from smartcity.flood.models import DepthSource, FloodPoint, FloodReport, PointState
 from smartcity.flood.service import flood, next_state
+from smartcity.flood.tasks import refresh
 from smartcity.roads.service import roads
 
 
@@ -158,3 +159,32 @@ def test_state_machine_pooling_is_not_flooded_until_it_lasts() -> None:
         )
         is PointState.dry
     )
+
+
+def test_the_refresh_fades_reports_and_publishes_the_forecast_apart_from_the_water(
+    database: Database, small_network: Path
+) -> None:
+    """What the background refresh does every few minutes, run here on a clock of its own."""
+    lon, lat = _on_street(database, 0.3)
+    now = datetime.now(UTC)
+    seen: list[DomainEvent] = []
+    unsubscribe = get_bus().subscribe("flood.segments_changed", seen.append)
+    try:
+        with database.session() as session:
+            first = flood.add_report(session, lon=lon, lat=lat, depth_cm=40, now=now)
+            flood.add_report(session, lon=lon + 0.0003, lat=lat, depth_cm=40, now=now)
+            point_id = first.point_id
+        observed = [e.payload for e in seen if not e.payload["forecast"]]
+        assert any(d >= 35 for p in observed for d in p["depth_cm"].values())
+        refresh(database, now=now + timedelta(minutes=1))
+        forecasts = [e.payload for e in seen if e.payload["forecast"]]
+        assert forecasts, "the forecast's depths are published, marked as a forecast"
+        refresh(database, now=now + timedelta(minutes=100))
+        with database.session() as session:
+            point = session.get(FloodPoint, point_id)
+            assert point is not None
+            assert point.state is PointState.dry, "nobody confirmed it: the reports faded"
+    finally:
+        unsubscribe()
+    dried = [e.payload for e in seen if not e.payload["forecast"]][-1]
+    assert set(dried["depth_cm"].values()) == {0.0}

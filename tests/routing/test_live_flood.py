@@ -27,14 +27,16 @@ def _route(client: TestClient) -> dict[str, Any]:
     return feature
 
 
-def _flood(database: Database, version: str, depth_cm: dict[int, float]) -> None:
+def _flood(
+    database: Database, version: str, depth_cm: dict[int, float], *, forecast: bool = False
+) -> None:
     with database.session() as session:  # published when this transaction commits
         publish_after_commit(
             session,
             "flood.segments_changed",
             network_version=version,
             depth_cm=depth_cm,
-            forecast=False,
+            forecast=forecast,
         )
 
 
@@ -57,6 +59,10 @@ def test_flooded_bridge_is_avoided_then_used_again(
         and graph.segment_name[s].startswith("Cầu Sài Gòn")
     ]
     assert bridges, "the dry route should cross the Saigon bridge"
+
+    # water expected later does not close the bridge now
+    _flood(database, network.version, dict.fromkeys(bridges, 40.0), forecast=True)
+    assert _route(client)["geometry"] == dry["geometry"]
 
     started = time.perf_counter()
     _flood(database, network.version, dict.fromkeys(bridges, 40.0))

@@ -284,11 +284,12 @@ def test_time_windows_in_city_time_including_overnight() -> None:
 
 
 def test_the_app_runs_the_background_work_and_stops_it(database: Database) -> None:
-    app = create_app(Settings(traffic_background=True), database=database)
+    names = {"traffic-publisher", "traffic-push", "reports-outbox", "flood-refresh", "housekeeping"}
+    app = create_app(Settings(background=True), database=database)
     with TestClient(app):
-        assert any(t.name == "traffic-publisher" and t.is_alive() for t in threading.enumerate())
+        assert names <= {t.name for t in threading.enumerate() if t.is_alive()}
         assert background.unsubscribe
-    assert not any(t.name == "traffic-publisher" for t in threading.enumerate())
+    assert not names & {t.name for t in threading.enumerate()}
     assert background.unsubscribe == []
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
-from smartcity.core.db import get_database
+from smartcity.core.clock import utcnow
+from smartcity.core.db import Database, get_database
 from smartcity.core.events import DomainEvent, get_bus
 from smartcity.flood.service import POINTS_CHANGED, flood
 
@@ -48,10 +50,18 @@ def register() -> list[Callable[[], None]]:
     ]
 
 
-def tick() -> None:
-    """Periodic refresh: reports fade, stale sensors stop counting, tide alerts."""
+def refresh(database: Database, *, now: datetime | None = None) -> None:
+    """Reports fade, stale sensors stop counting, the tide alert follows the tide, and the
+    forecast's segment depths are published (each in one transaction)."""
     from smartcity.flood.tide import check_tide_alert
 
-    with get_database().session() as session:
-        flood.tick(session)
-        check_tide_alert(session)
+    now = now or utcnow()
+    with database.session() as session:
+        flood.tick(session, now=now)
+        check_tide_alert(session, now=now)
+        flood.forecast(session, now=now, publish=True)
+
+
+def tick() -> None:
+    """One refresh now (``smartcity flood tick``)."""
+    refresh(get_database())

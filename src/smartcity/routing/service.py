@@ -218,6 +218,8 @@ class RoutingService:
         self._apply_event(event, lambda live: live.set_speeds(event.payload["speeds_kmh"]))
 
     def _on_flood(self, event: DomainEvent) -> None:
+        if event.payload.get("forecast"):
+            return  # routes use the water on the roads now, not the water expected later
         self._apply_event(event, lambda live: live.set_depths(event.payload["depth_cm"]))
 
     def _on_incident(self, event: DomainEvent) -> None:
