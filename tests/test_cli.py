@@ -26,6 +26,9 @@ from smartcity.cli import app
         ["audit", "verify"],
         ["simulate", "traffic"],
         ["simulate", "flood"],
+        ["flood", "calibrate"],
+        ["flood", "evaluate"],
+        ["flood", "tick"],
     ],
 )
 def test_command_exists(command: list[str]) -> None:

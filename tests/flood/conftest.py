@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from smartcity.accounts.schemas import ApiKeyCreate
 from smartcity.accounts.service import accounts
 from smartcity.core.db import Database
+from smartcity.flood.service import flood
 
 STA = "/api/sta/v1.1"
 
@@ -92,3 +95,16 @@ def make_station(client: TestClient, ingest_key: str) -> Callable[..., dict[str,
         return {"thing": thing.json(), "datastream": stream.json(), "headers": headers}
 
     return make
+
+
+@pytest.fixture
+def hotspots(database: Database, hcmc_network: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
+    """The 127 real flood-prone streets on the real network, by name."""
+    with database.session() as session:
+        report = flood.import_hotspots(
+            session, path=data_dir / "flood" / "hcmc_flood_hotspots_streets.csv"
+        )
+        assert report.imported + report.updated == 127
+        assert report.flagged == 6  # nominatim_s4_unverified: shown, never routed on
+        features = flood.points_geojson(session, now=datetime.now(UTC))["features"]
+    return {f["properties"]["name"]: f for f in reversed(features)}

@@ -29,18 +29,6 @@ def events() -> Iterator[list[DomainEvent]]:
     unsubscribe()
 
 
-@pytest.fixture
-def hotspots(database: Database, hcmc_network: Path, data_dir: Path) -> dict[str, dict[str, Any]]:
-    with database.session() as session:
-        report = flood.import_hotspots(
-            session, path=data_dir / "flood" / "hcmc_flood_hotspots_streets.csv"
-        )
-        assert report.imported + report.updated == 127
-        assert report.flagged == 6  # nominatim_s4_unverified: shown, never routed on
-        features = flood.points_geojson(session, now=datetime.now(UTC))["features"]
-    return {f["properties"]["name"]: f for f in reversed(features)}
-
-
 def _stations(
     client: TestClient, key: dict[str, str], points: list[dict[str, Any]], suffix: str = ""
 ) -> simulator.Stations:

@@ -137,6 +137,23 @@ def evaluate(
     )
 
 
+@flood_app.command("calibrate")
+def calibrate(
+    days: Annotated[float, typer.Option(min=1, help="Days of sensor history to fit.")] = 30.0,
+) -> None:
+    """Fit each sensor-equipped flood point's rain and tide response to its own readings
+    (run it nightly; points without a flood in the period keep their parameters)."""
+    from smartcity.core.clock import utcnow
+    from smartcity.core.db import get_database
+    from smartcity.flood.service import flood
+
+    with get_database().session() as session:
+        fitted = flood.calibrate(session, now=utcnow(), days=days)
+    for name, response in fitted.items():
+        console.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in response.items()))
+    console.print(f"[green]{len(fitted)} flood points calibrated[/green]")
+
+
 @flood_app.command("tick")
 def tick() -> None:
     """Refresh fused states (reports fade), forecast segments and the tide alert once."""

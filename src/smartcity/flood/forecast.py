@@ -5,7 +5,8 @@ The model (say it plainly):
 * **Rain → depth** is a linear reservoir per point: rain above what the drains take
   (``capacity`` mm/h) adds ``gain`` cm per mm to a store that empties with time constant
   ``tau_h``.  Defaults are the same for every point until the point's own sensor history
-  calibrates ``gain`` and ``tau_h`` (least squares / grid search, :func:`calibrate`).
+  calibrates them (:func:`calibrate`: capacity, time constant and tide threshold on grids,
+  the two gains by non-negative least squares).
 * **Tide → depth**: points on the tide list (domain-vn.md §6) flood by ``tide_gain`` cm per
   metre of Phú An level above ``tide_threshold_m``; other points ignore the tide.
 * **Future rain**: the platform has no rain forecast feed, so the live forecast assumes the
@@ -22,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.optimize import nnls
+from scipy.signal import lfilter
 
 LEADS_H = (1, 3, 6)
 STEP_H = 0.25
@@ -63,18 +66,20 @@ def tide_depth(response: Response, tide_m: np.ndarray) -> np.ndarray:
     return depth
 
 
+def _reservoir(inflow: np.ndarray, decay: float, store0: float = 0.0) -> np.ndarray:
+    """``store[i] = store[i-1] · decay + inflow[i]`` from ``store[-1] = store0`` (vectorised)."""
+    out, _ = lfilter([1.0], [1.0, -decay], inflow, zi=[store0 * decay])
+    return np.asarray(out, dtype=np.float64)
+
+
 def run(
     response: Response, rain_mm_h: np.ndarray, tide_m: np.ndarray, store0: float = 0.0
 ) -> tuple[np.ndarray, float]:
     """Depth (cm) at each step of ``STEP_H`` hours, and the rain store at the end."""
-    store = store0
     decay = float(np.exp(-STEP_H / response.tau_h))
     excess = np.maximum(0.0, rain_mm_h - response.capacity) * STEP_H * response.gain
-    out = np.empty(len(rain_mm_h))
-    for i, inflow in enumerate(excess):
-        store = store * decay + float(inflow)
-        out[i] = store
-    return out + tide_depth(response, tide_m), store
+    store = _reservoir(excess, decay, store0)
+    return store + tide_depth(response, tide_m), float(store[-1]) if len(store) else store0
 
 
 def forecast(
@@ -98,22 +103,49 @@ def nowcast_rain(last_hour_mm_h: float, steps: int) -> np.ndarray:
     return rain
 
 
+#: What calibration tries (ASSUMPTION: ranges wide enough for HCMC hotspots, not measured).
+CAPACITY_GRID_MM_H = (8.0, 12.0, 16.0, 20.0, 24.0, 28.0, 32.0)
+TAU_GRID_H = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+THRESHOLD_STEPS_M = np.arange(-0.15, 0.151, 0.025)
+#: A history that never reaches this depth says nothing about how the point floods.
+MIN_WET_CM = 5.0
+
+
 def calibrate(
     response: Response, rain_mm_h: np.ndarray, tide_m: np.ndarray, observed_cm: np.ndarray
 ) -> Response:
-    """Fit ``gain`` (least squares) and ``tau_h`` (grid) to a point's own history."""
+    """Fit a point's response to its own sensor history (same steps as ``rain_mm_h``; NaN
+    where the sensor said nothing): drain capacity, time constant and tide threshold on
+    grids; for each, ``gain`` and ``tide_gain`` by non-negative least squares (depth is
+    linear in both).  A history that never floods returns ``response`` unchanged."""
+    seen = np.isfinite(observed_cm)
+    if not seen.any() or float(np.max(observed_cm[seen])) < MIN_WET_CM:
+        return response
+    observed_cm = observed_cm[seen]
+    tide_columns = {
+        float(step): np.maximum(0.0, tide_m[seen] - (response.tide_threshold_m + step))
+        for step in THRESHOLD_STEPS_M
+    }
     best: tuple[float, Response] | None = None
-    rain_part_obs = observed_cm - tide_depth(response, tide_m)
-    for tau in (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0):
-        unit = replace(response, gain=1.0, tau_h=tau, tide_gain=0.0)
-        u, _ = run(unit, rain_mm_h, np.zeros_like(rain_mm_h))
-        denominator = float(u @ u)
-        if denominator <= 0:
-            continue
-        gain = max(0.05, float(u @ rain_part_obs) / denominator)
-        error = float(np.sum((gain * u - rain_part_obs) ** 2))
-        if best is None or error < best[0]:
-            best = (error, replace(response, gain=round(gain, 3), tau_h=tau))
+    for capacity in CAPACITY_GRID_MM_H:
+        excess = np.maximum(0.0, rain_mm_h - capacity) * STEP_H
+        for tau in TAU_GRID_H:
+            unit = _reservoir(excess, float(np.exp(-STEP_H / tau)))[seen]  # rain never stops
+            for step, tide_column in tide_columns.items():
+                design = np.column_stack((unit, tide_column))
+                (gain, tide_gain), residual = nnls(design, observed_cm)
+                if best is None or residual < best[0]:
+                    best = (
+                        float(residual),
+                        replace(
+                            response,
+                            gain=round(max(float(gain), 0.05), 3),
+                            capacity=capacity,
+                            tau_h=tau,
+                            tide_threshold_m=round(response.tide_threshold_m + step, 3),
+                            tide_gain=round(float(tide_gain), 1),
+                        ),
+                    )
     return best[1] if best is not None else response
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from smartcity.config import get_settings
@@ -919,6 +920,57 @@ class FloodService:
             ],
             points=sorted(rows, key=lambda r: -max(r.depth_cm.values())),
         )
+
+    def calibrate(
+        self, session: Session, *, now: datetime, days: float = 30.0
+    ) -> dict[str, dict[str, float]]:
+        """Fit each sensor-equipped point's rain and tide response to its own last ``days``
+        of depth readings, the rain gauges (their mean) and the predicted tide, in steps of
+        ``STEP_H``; stores the fitted parameters.  Returns them by point name."""
+        from smartcity.flood import forecast as model
+        from smartcity.flood import tide as tide_model
+
+        step = timedelta(hours=model.STEP_H)
+        steps = int(days * 24 / model.STEP_H)
+        start = now - step * steps
+
+        def totals(datastream_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+            amount, count = np.zeros(steps), np.zeros(steps)
+            for datastream_id in datastream_ids:
+                for moment, value in repo.observations_since(session, datastream_id, start):
+                    i = int((moment - start) / step)
+                    if 0 <= i < steps:
+                        amount[i] += value
+                        count[i] += 1
+            return amount, count
+
+        gauges = [d.id for d in repo.datastreams_of_kind(session, DatastreamKind.rainfall)]
+        if not gauges:
+            return {}
+        rain_mm, _ = totals(gauges)
+        rain_mm_h = rain_mm / len(gauges) / model.STEP_H
+        tide = tide_model.model(session, now=now).predict(
+            [start + step * (i + 0.5) for i in range(steps)]
+        )
+        streams = repo.sensor_things_of_points(session, [p.id for p in repo.points(session)])
+        fitted: dict[str, dict[str, float]] = {}
+        for point in repo.points_by_ids(session, streams):
+            depth_sum, readings = totals(streams[point.id])
+            observed = np.where(readings > 0, depth_sum / np.maximum(readings, 1), np.nan)
+            default = model.Response.for_point(point.name)
+            response = model.calibrate(default, rain_mm_h, tide, observed)
+            if response == default:
+                continue
+            point.response = {
+                "gain": response.gain,
+                "capacity": response.capacity,
+                "tau_h": response.tau_h,
+                "tide_threshold_m": response.tide_threshold_m,
+                "tide_gain": response.tide_gain,
+            }
+            fitted[point.name] = point.response
+        session.flush()
+        return fitted
 
     def alerts_for(self, session: Session, *, owner: str, limit: int) -> list[Alert]:
         return repo.alerts_of(session, owner, limit)

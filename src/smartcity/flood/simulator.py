@@ -90,12 +90,30 @@ def tide_for_day(day: date) -> np.ndarray:
 # ---------------------------------------------------------------- evaluation
 
 
+#: Storms before this year are the points' sensor history for calibration; later ones test.
+CALIBRATION_BEFORE = 2015
+#: Noise of the simulated depth sensors in that history (cm, Gaussian).
+SENSOR_NOISE_CM = 2.0
+
+
 @dataclass
 class Evaluation:
-    storms: int
+    storms: int  # test storms
+    calibration_storms: int
     points: int
     issues: int
     scores: dict[str, dict[int, model.Score]] = field(default_factory=dict)
+
+
+def _sensor_history(
+    truth: model.Response, storms: list[Storm], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rain, tide and a noisy depth sensor at one point over ``storms`` (days end to end)."""
+    rain = np.concatenate([s.rain_steps() for s in storms])
+    tide = np.concatenate([tide_for_day(s.day) for s in storms])
+    depth, _ = model.run(truth, rain, tide)
+    noisy = np.maximum(0.0, depth + rng.normal(0.0, SENSOR_NOISE_CM, len(depth)))
+    return rain, tide, noisy
 
 
 def evaluate(
@@ -103,41 +121,54 @@ def evaluate(
 ) -> Evaluation:
     """Forecast skill on simulated storms with known truth.
 
-    For every storm day and hotspot, a forecast is issued each hour from the true depth now
-    (a perfect sensor); an event is depth ≥ 10 cm at the lead time.  Variants: the live
-    nowcast (last hour's rain persists one hour), and the same model given the true future
-    rain (a perfect rain forecast); both use default, uncalibrated per-point parameters.
+    For every test storm day (from ``CALIBRATION_BEFORE``) and hotspot, a forecast is
+    issued each hour from the true depth now (a perfect sensor); an event is depth ≥ 10 cm at
+    the lead time.  Variants: the live nowcast (last hour's rain persists one hour) and the
+    same model given the true future rain (a perfect rain forecast), each with the default
+    per-point parameters and with parameters calibrated on the point's noisy sensor history
+    of the earlier storms.
     """
     rng = random.Random(seed)
+    noise = np.random.default_rng(seed)
     names = [f"point {i}" for i in range(points)]
     names[: len(model.TIDE_STREETS)] = list(model.TIDE_STREETS)[:points]
     truths = [truth_response(n, rng) for n in names]
-    guesses = [model.Response.for_point(n) for n in names]
+    defaults = [model.Response.for_point(n) for n in names]
     wet = storms(data_dir, min_mm=min_mm)
-    result = Evaluation(storms=len(wet), points=points, issues=0)
-    variants = ("nowcast", "perfect rain")
+    history = [s for s in sorted(wet, key=lambda s: s.day) if s.day.year < CALIBRATION_BEFORE]
+    test = [s for s in wet if s.day.year >= CALIBRATION_BEFORE]
+    calibrated = [
+        model.calibrate(default, *_sensor_history(truth, history, noise)) if history else default
+        for truth, default in zip(truths, defaults, strict=True)
+    ]
+    result = Evaluation(storms=len(test), calibration_storms=len(history), points=points, issues=0)
+    variants = ("nowcast", "perfect rain", "calibrated nowcast", "calibrated perfect rain")
     result.scores = {v: {lead: model.Score() for lead in model.LEADS_H} for v in variants}
     threshold = 10.0
     per_h = int(1 / model.STEP_H)
     horizon = max(model.LEADS_H) * per_h
-    for storm in wet:
+    for storm in test:
         rain = np.concatenate([storm.rain_steps(), np.zeros(horizon)])
         tide = np.concatenate(
             [tide_for_day(storm.day), tide_for_day(storm.day + timedelta(days=1))[:horizon]]
         )
-        for truth, guess in zip(truths, guesses, strict=True):
+        for truth, default, fitted in zip(truths, defaults, calibrated, strict=True):
             depth, _ = model.run(truth, rain, tide)
             for issue in range(per_h, 24 * per_h, per_h):
                 result.issues += 1
                 last_hour = float(np.mean(rain[issue - per_h : issue]))
                 future_tide = tide[issue : issue + horizon]
+                nowcast = model.nowcast_rain(last_hour, horizon)
+                perfect = rain[issue : issue + horizon]
                 inputs = {
-                    "nowcast": model.nowcast_rain(last_hour, horizon),
-                    "perfect rain": rain[issue : issue + horizon],
+                    "nowcast": (default, nowcast),
+                    "perfect rain": (default, perfect),
+                    "calibrated nowcast": (fitted, nowcast),
+                    "calibrated perfect rain": (fitted, perfect),
                 }
-                for variant, future_rain in inputs.items():
+                for variant, (response, future_rain) in inputs.items():
                     predicted = model.forecast(
-                        guess,
+                        response,
                         depth_now=float(depth[issue - 1]),
                         tide_now=float(tide[issue - 1]),
                         future_rain_mm_h=future_rain,
@@ -153,13 +184,14 @@ def evaluate(
 
 def evaluation_table(result: Evaluation) -> str:
     lines = [
-        f"{result.storms} storm days × {result.points} hotspots, {result.issues} forecasts per variant",
-        f"{'variant':14}{'lead':>6}{'events':>8}{'hit rate':>10}{'false alarms':>14}",
+        f"{result.storms} test storm days (calibration on {result.calibration_storms} earlier "
+        f"ones) × {result.points} hotspots, {result.issues} forecasts per variant",
+        f"{'variant':24}{'lead':>6}{'events':>8}{'hit rate':>10}{'false alarms':>14}",
     ]
     for variant, by_lead in result.scores.items():
         for lead, score in by_lead.items():
             lines.append(
-                f"{variant:14}{lead:>5}h{score.hits + score.misses:>8}"
+                f"{variant:24}{lead:>5}h{score.hits + score.misses:>8}"
                 f"{score.hit_rate:>10.2f}{score.false_alarm_ratio:>14.2f}"
             )
     return "\n".join(lines)
