@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ from smartcity.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.events import DomainEvent, get_bus
 from smartcity.main import create_app
+from smartcity.roads.service import roads
+from smartcity.routing.service import routing
 from smartcity.traffic.alerts import ALERT_EVENT, _in_window, alerts
 from smartcity.traffic.service import traffic
 from smartcity.traffic.simulator import start_simulator
@@ -359,3 +362,45 @@ def test_simulator_posts_probes_and_camera_pictures_through_the_api(
     assert picture.status_code == 200
     assert picture.headers["content-type"] == "image/jpeg"
     assert stats.errors == 0, stats.last_error
+
+
+def test_probes_reach_routing_within_a_minute(
+    database: Database, small_network: Path, client: TestClient
+) -> None:
+    """The issue's promise: pings → matched → live speeds → the routing metric in < 60 s,
+    through the real background publisher (every 5 s)."""
+    traffic.reset()
+    arcs = stretch(database, seed=89, min_m=800, max_m=1500)
+    crawled = segments_of(database, arcs)[-1]  # the last stretch the crawl went through
+    with database.session() as session:
+        geometry = roads.index(session).graph.segment_geometry(crawled)
+    body = {
+        "origin": [float(v) for v in geometry[0]],
+        "destination": [float(v) for v in geometry[-1]],
+        "profile": "car",
+    }
+    before = client.post("/api/v1/routes", json=body).json()["features"][0]["properties"]
+    points = crawl(database, arcs, vehicle="to-routing", seed=89)
+    background.start(database)
+    try:
+        posted = time.monotonic()
+        response = client.post("/api/v1/traffic/probes", json={"points": points},
+                               headers={"X-API-Key": api_key(database, "traffic:ingest")})  # fmt: skip
+        assert response.status_code == 200, response.text
+        after = before
+        while time.monotonic() - posted < 60:
+            with database.session() as session:
+                known = routing.network(session).live.speeds_kmh.get(crawled)
+            if known is not None:
+                after = client.post("/api/v1/routes", json=body).json()["features"][0]
+                after = after["properties"]
+                break
+            time.sleep(0.25)
+        latency_s = time.monotonic() - posted
+    finally:
+        background.stop()
+    assert known is not None, "the crawl's speed never reached routing"
+    assert known < 10
+    assert latency_s < 60
+    # between the two ends of the jammed stretch: through the crawl, or a detour; slower
+    assert after["duration_s"] > 2 * before["duration_s"], (before, after)
