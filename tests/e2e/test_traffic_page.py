@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+import shapely
 from PIL import Image
 
 from smartcity.config import get_settings
@@ -173,6 +174,26 @@ def test_four_tabs_at_phone_width_and_a_jam_alert_on_a_saved_route(
         )
         page.wait_for_timeout(1500)
         screenshot(page, "traffic-5-map-jam.png")
+
+        # --- tap the jammed road: its live speed, level and the 30/60-minute forecast
+        road = shapely.LineString(graph.arc_geometry(arcs[len(arcs) - 2]))
+        lon, lat = road.interpolate(0.5, normalized=True).coords[0]
+        box = page.locator("#traffic-map").bounding_box()
+        assert box is not None
+        x, y = page.evaluate(
+            """([lon, lat]) => { const p = document.getElementById('traffic-map').leafletMap
+                 .latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }""",
+            [lon, lat],
+        )
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        popup = page.wait_for_selector(".segment-popup", timeout=10_000)
+        assert popup is not None
+        text = popup.inner_text()
+        assert "km/h" in text
+        assert "trực tiếp lúc" in text
+        assert "Dự báo:" in text
+        page.wait_for_timeout(600)  # the popup fades in and the map pans to show it
+        screenshot(page, "traffic-6-segment.png")
     finally:
         stats = simulator.stop()
     assert simulator.error is None

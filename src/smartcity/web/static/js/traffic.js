@@ -102,6 +102,36 @@
     return layer;
   }
 
+  // A tap near a road (a finger is wider than a line: within about 12 px): its speed now
+  // (live or typical), its level and the 30/60-minute forecast.
+  function roadPopup(map, latlng) {
+    var metresPerPixel = 156543.03 * Math.cos(latlng.lat * Math.PI / 180) / Math.pow(2, map.getZoom());
+    var reach = Math.max(15, 12 * metresPerPixel);
+    var where = "?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6);
+    getJSON(urls.reverse + where).then(function (near) {
+      if (near.segment_id === null || near.distance_m === null || near.distance_m > reach) return null;
+      return getJSON(urls.segments + "/" + near.segment_id);
+    }).then(function (info) {
+      if (!info) return;
+      var box = el("div", "segment-popup");
+      box.appendChild(el("strong", null, info.name || t("unnamed_road")));
+      if (info.speed_kmh !== null) {
+        box.appendChild(el("div", null, t("speed", { speed: Math.round(info.speed_kmh) }) +
+          " · " + t("level_" + info.level)));
+      }
+      box.appendChild(el("div", "meta", info.source === "live"
+        ? t("source_live", { time: clock(info.observed_at) })
+        : t("source_" + info.source)));
+      var soon = info.forecast["30min"], later = info.forecast["60min"];
+      if (soon !== null && soon !== undefined && later !== null && later !== undefined) {
+        box.appendChild(el("div", "meta", t("forecast", {
+          in30: Math.round(soon), in60: Math.round(later),
+        })));
+      }
+      L.popup({ maxWidth: 260 }).setLatLng(latlng).setContent(box).openOn(map);
+    }).catch(function () { /* the map stays as it is */ });
+  }
+
   var trafficLayers = [];
   var lastRefresh = 0;
   var refreshTimer = null;
@@ -185,6 +215,7 @@
     if (alert.status !== "active") return;
     var marker = L.circleMarker([alert.lat, alert.lon], {
       radius: 9, color: "#fff", weight: 2, fillColor: KIND_COLOURS[alert.kind] || "#b00020", fillOpacity: 0.95,
+      bubblingMouseEvents: false,
     }).bindPopup(el("div", null, alertText(alert) + " — " + alertLine(alert)));
     alertMarkers[alert.id] = marker.addTo(alertLayer);
   }
@@ -196,6 +227,7 @@
       incidents.forEach(function (incident) {
         L.circleMarker([incident.lat, incident.lon], {
           radius: 6, color: "#5c0011", weight: 2, fillColor: "#ffb3b3", fillOpacity: 0.9,
+          bubblingMouseEvents: false,
         }).bindPopup(el("div", null, t(incident.closed ? "closure" : "incident") + " (" + t(incident.kind) + ")"))
           .addTo(incidentLayer);
       });
@@ -206,6 +238,7 @@
     if (first) {
       mainMap = baseMap(document.getElementById("traffic-map"));
       var layer = trafficLayer(mainMap);
+      mainMap.on("click", function (event) { roadPopup(mainMap, event.latlng); });
       if (layer) trafficLayers.push(layer);
       alertLayer = L.layerGroup().addTo(mainMap);
       incidentLayer = L.layerGroup().addTo(mainMap);
@@ -511,7 +544,7 @@
       cameras.forEach(function (camera) {
         L.circleMarker([camera.lat, camera.lon], {
           radius: 4, color: camera.online ? "#0b5f73" : "#888", weight: 1,
-          fillColor: camera.online ? "#5fb8c9" : "#ccc", fillOpacity: 0.9,
+          fillColor: camera.online ? "#5fb8c9" : "#ccc", fillOpacity: 0.9, bubblingMouseEvents: false,
         }).bindPopup(el("div", null, camera.name)).on("click", function () {
           cameraFilter.value = camera.name;
           renderCameras();
@@ -561,6 +594,7 @@
         if (report.lat === undefined) return;
         L.circleMarker([report.lat, report.lon], {
           radius: 6, color: "#6b4300", weight: 2, fillColor: "#f5a623", fillOpacity: 0.9,
+          bubblingMouseEvents: false,
         }).bindPopup(el("div", null, t("report_" + report.category))).addTo(reportLayer);
       });
     }
