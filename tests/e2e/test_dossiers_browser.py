@@ -15,40 +15,22 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from smartcity.accounts.service import accounts
 from smartcity.core.db import Database
 from smartcity.core.models import Role
 from smartcity.dossiers.payments import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_for
+from support.accounts import PASSWORD, log_in, make_account
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-PASSWORD = "dung-mat-khau-42"
 WARD = 26740  # Phường Sài Gòn
 PDF = b"%PDF-1.4\n% giay chung sinh\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _account(database: Database, role: Role, **fields: object) -> str:
-    email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.vn"
-    with database.session() as session:
-        accounts.create_user(
-            session,
-            email=email,
-            full_name="Trần Thị Bình" if role is Role.citizen else "Cán bộ Phường Sài Gòn",
-            password=PASSWORD,
-            role=role,
-            **fields,  # type: ignore[arg-type]
-        )
-    return email
-
-
-def _login(page: Page, base: str, email: str, target: str) -> None:
-    page.goto(f"{base}/login?next={target}")
-    page.fill("#login-email", email)
-    page.fill("#login-password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").last.click()
-    page.wait_for_url(f"{base}{target}")
+    name = "Trần Thị Bình" if role is Role.citizen else "Cán bộ Phường Sài Gòn"
+    return make_account(database, role, full_name=name, **fields).email
 
 
 def _fits(page: Page) -> None:
@@ -132,7 +114,7 @@ def test_birth_registration_online_to_verified_e_result(
     )
     office = context.new_page()
     office.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    _login(office, live_server, officer_email, "/services/office")
+    log_in(office, live_server, officer_email, "/services/office")
     office.get_by_role("link", name=code).click()
     screenshot(office, "dossiers-5-officer-queue-item.png")
     office.get_by_role("button", name="Tiếp nhận", exact=True).click()

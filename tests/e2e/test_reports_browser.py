@@ -3,7 +3,6 @@ submits; an officer of that ward resolves it; the citizen reads the answer and r
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,42 +10,26 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image
 
-from smartcity.accounts.service import accounts
 from smartcity.core.db import Database
 from smartcity.core.models import Role, User
 from smartcity.places.service import places
 from smartcity.reports.limits import create_limit
 from smartcity.reports.schemas import ReportCreate
 from smartcity.reports.service import reports
+from support.accounts import log_in, make_account
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "dung-mat-khau-42"
 POTHOLE = (106.69805, 10.77245)  # in front of Bến Thành market
 NEARBY = (106.69830, 10.77260)  # about 30 m away
 
 
 def _user(database: Database, role: Role, **fields: object) -> User:
-    with database.session() as session:
-        return accounts.create_user(
-            session,
-            email=f"{role.value}-{uuid.uuid4().hex[:8]}@example.vn",
-            full_name="Trần Văn Bình" if role is Role.officer else "Nguyễn Thị Lan",
-            password=PASSWORD,
-            role=role,
-            **fields,  # type: ignore[arg-type]
-        )
-
-
-def _log_in(page: Page, base: str, user: User, target: str) -> None:
-    page.goto(f"{base}/login?next={target}")
-    page.fill("#login-email", user.email)
-    page.fill("#login-password", PASSWORD)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(f"{base}{target}")
+    name = "Trần Văn Bình" if role is Role.officer else "Nguyễn Thị Lan"
+    return make_account(database, role, full_name=name, **fields)
 
 
 def _photo(tmp_path: Path) -> Path:
@@ -80,7 +63,7 @@ def test_report_resolve_and_rate(
     officer = _user(database, Role.officer, agency_code="SXD", ward_codes=[ward])
 
     page, errors = phone
-    _log_in(page, live_server, citizen, "/reports/new")
+    log_in(page, live_server, citizen.email, "/reports/new")
     page.select_option("#report-category", "roads")
     page.fill("#report-lat", f"{POTHOLE[1]}")
     page.fill("#report-lon", f"{POTHOLE[0]}")
@@ -107,7 +90,7 @@ def test_report_resolve_and_rate(
         viewport={"width": 360, "height": 740}, is_mobile=True, locale="vi-VN"
     )
     officer_page = context.new_page()
-    _log_in(officer_page, live_server, officer, "/reports/console")
+    log_in(officer_page, live_server, officer.email, "/reports/console")
     assert officer_page.locator(f"a[href='/reports/{report_id}']").count() == 1
     screenshot(officer_page, "reports-3-officer-queue.png")
     officer_page.goto(f"{live_server}/reports/{report_id}")
