@@ -91,12 +91,23 @@ def register_subscribers() -> None:
     traffic_to_routing()
 
 
+#: The view the city maps open on (lon/lat box) and its zooms: their tiles are kept warm.
+CITY_VIEW = (106.58, 10.68, 106.82, 10.88)
+CITY_ZOOMS = (10, 11, 12, 13)
+#: Layers that change only with the road network (traffic changes every few seconds).
+STATIC_LAYERS = ("roads", "wards")
+
+
 def housekeeping(database: Database) -> None:
-    """Hourly: forget what no one can use any more (Idempotency-Key replays past their TTL)."""
+    """Hourly and at start: forget what no one can use any more (Idempotency-Key replays past
+    their TTL), and render the city-zoom tiles of the static layers not cached yet."""
+    from smartcity.core import tiles
     from smartcity.core.http import purge_idempotency_records
 
     with database.session() as session:
         purge_idempotency_records(session)
+    with database.session() as session:
+        tiles.warm(session, STATIC_LAYERS, CITY_VIEW, CITY_ZOOMS)
 
 
 def start_background(database: Database) -> Callable[[], None]:

@@ -9,6 +9,7 @@ from shapely.geometry import LineString
 from sqlalchemy.orm import Session
 
 from smartcity.core import tiles
+from smartcity.core.db import Database
 
 
 class _LineLayer:
@@ -65,3 +66,32 @@ def test_out_of_range_tile_coordinates_are_404_or_422(client: TestClient) -> Non
     assert client.get("/tiles/test-line/25/0/0.mvt").status_code == 422
     assert client.get("/tiles/test-line/3/-1/0.mvt").status_code == 422
     assert client.get("/tiles/no-such-layer/3/1/1.mvt").json()["code"] == "not_found"
+
+
+class _CountingLayer(_LineLayer):
+    name = "test-counting"
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def features(
+        self, session: Session, bbox: tuple[float, float, float, float], zoom: int
+    ) -> Iterable[tiles.TileFeature]:
+        self.asked += 1
+        return super().features(session, bbox, zoom)
+
+
+def test_warming_renders_the_city_view_once_and_requests_then_hit_the_cache(
+    client: TestClient, database: Database
+) -> None:
+    layer = _CountingLayer()
+    tiles.register_layer(layer)
+    view = (106.58, 10.68, 106.82, 10.88)
+    with database.session() as session:
+        rendered = tiles.warm(session, [layer.name, "no-such-layer"], view, [11, 12])
+        assert rendered == layer.asked > 0
+        assert tiles.warm(session, [layer.name], view, [11, 12]) == 0  # all cached now
+    x, y = tiles.lonlat_to_tile(106.70, 10.775, 12)
+    response = client.get(f"/tiles/{layer.name}/12/{x}/{y}.mvt")
+    assert response.status_code == 200
+    assert layer.asked == rendered  # served from the cache the warming filled

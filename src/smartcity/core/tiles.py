@@ -175,6 +175,33 @@ def render(session: Session, layer: TileLayer, z: int, x: int, y: int) -> tuple[
     return data, etag
 
 
+def warm(
+    session: Session,
+    layer_names: Iterable[str],
+    bbox: tuple[float, float, float, float],
+    zooms: Iterable[int],
+) -> int:
+    """Render the tiles of ``bbox`` at ``zooms`` that are not cached yet (the first visitor
+    after a start or a new network version then gets them at cached speed); returns how
+    many were rendered."""
+    west, south, east, north = bbox
+    rendered = 0
+    for name in layer_names:
+        layer = _layers.get(name)
+        if layer is None:
+            continue
+        version = layer.version(session)
+        for z in zooms:
+            x0, y0 = lonlat_to_tile(west, north, z)
+            x1, y1 = lonlat_to_tile(east, south, z)
+            for x in range(x0, x1 + 1):
+                for y in range(y0, y1 + 1):
+                    if cache.get((name, version, z, x, y)) is None:
+                        render(session, layer, z, x, y)
+                        rendered += 1
+    return rendered
+
+
 def decode(data: bytes) -> dict[str, Any]:
     """Decode a tile (tests and debugging)."""
     result: dict[str, Any] = mapbox_vector_tile.decode(data)
@@ -190,4 +217,5 @@ __all__: Sequence[str] = [
     "register_layer",
     "render",
     "tile_bounds",
+    "warm",
 ]
