@@ -388,6 +388,25 @@ class FloodService:
         except NoRoadNetwork:
             return None
 
+    def reproject(self, session: Session, *, now: datetime | None = None) -> int:
+        """Snap the points made on another road network to the active one, then publish their
+        water there (after a new OSM import the old segment ids mean nothing).  Returns how
+        many points moved."""
+        index = self._index(session)
+        if index is None:
+            return 0
+        moved = [p for p in repo.points(session) if p.network_version != index.version]
+        for point in moved:
+            point.network_version = index.version
+            street = point.name if point.origin == "hotspot" else None
+            point.segments = (
+                [] if point.flagged else snap(index, point.lon, point.lat, street=street)
+            )
+        session.flush()
+        if moved:
+            self.refresh_points(session, [p.id for p in moved], now=now)
+        return len(moved)
+
     # ---------------------------------------------------------------- reports
 
     def add_report(

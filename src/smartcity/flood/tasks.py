@@ -30,6 +30,12 @@ def _bump(_event: DomainEvent) -> None:
         _version += 1
 
 
+def on_network_changed(_event: DomainEvent) -> None:
+    """A new road network: the flood points move onto it (their own transaction)."""
+    with get_database().session() as session:
+        flood.reproject(session)
+
+
 def on_report_created(event: DomainEvent) -> None:
     """A flooding report from the reports module feeds the fusion (its own transaction)."""
     with get_database().session() as session:
@@ -45,6 +51,7 @@ def register() -> list[Callable[[], None]]:
     bus = get_bus()
     return [
         bus.subscribe("report.created", on_report_created),
+        bus.subscribe("roads.network_changed", on_network_changed),
         bus.subscribe(POINTS_CHANGED, _bump),
         bus.subscribe("flood.segments_changed", _bump),
     ]
@@ -57,6 +64,7 @@ def refresh(database: Database, *, now: datetime | None = None) -> None:
 
     now = now or utcnow()
     with database.session() as session:
+        flood.reproject(session, now=now)  # in case a network change was missed
         flood.tick(session, now=now)
         check_tide_alert(session, now=now)
         flood.forecast(session, now=now, publish=True)
