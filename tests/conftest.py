@@ -26,6 +26,7 @@ from sqlalchemy import text  # noqa: E402
 
 from smartcity.bootstrap import prepare_database  # noqa: E402
 from smartcity.config import get_settings  # noqa: E402
+from smartcity.core import ratelimit  # noqa: E402
 from smartcity.core.db import Database, set_database  # noqa: E402
 from smartcity.main import create_app  # noqa: E402
 from smartcity.roads import repository as roads_repository  # noqa: E402
@@ -39,6 +40,14 @@ def _reset_postgres(database: Database) -> None:
     with database.engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Every test starts with full request buckets (they all come from one address)."""
+    ratelimit.reset_all()
+    yield
+    ratelimit.reset_all()
 
 
 @pytest.fixture(scope="session")

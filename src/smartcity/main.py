@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from smartcity import api
 from smartcity.config import Settings, get_settings
+from smartcity.core.auth import declare_optional_auth
 from smartcity.core.csrf import CsrfCookieMiddleware
 from smartcity.core.db import Database, get_database, set_database
 from smartcity.core.error_handlers import install_error_handlers
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     # Last: "coming" pages for modules whose own pages are not mounted yet.
     app.include_router(coming_soon_router)
+    declare_optional_auth(app)
     app.mount(STATIC_PREFIX, static_files(), name="static")
     app.add_middleware(CsrfCookieMiddleware, secure=settings.env == "production")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -64,3 +64,21 @@ def test_every_integer_in_a_path_is_bounded(app: FastAPI) -> None:
                 if integer and not {"maximum", "exclusiveMaximum"} & schema.keys():
                     unbounded.append(f"{method.upper()} {path} {parameter['name']}")
     assert unbounded == []
+
+
+def test_operations_open_to_anonymous_callers_say_so(app: FastAPI) -> None:
+    """``{}`` among the security requirements = credentials are optional there."""
+    paths = app.openapi()["paths"]
+    optional = [
+        ("/api/v1/reports/{report_id}/support", "post"),
+        ("/api/v1/traffic/subscriptions", "post"),
+        ("/api/v1/traffic/push/subscriptions", "post"),
+    ]
+    required = [
+        ("/api/v1/traffic/probes", "post"),
+        ("/api/v1/reports/{report_id}/actions", "post"),
+    ]
+    for path, method in optional:
+        assert paths[path][method]["security"][0] == {}, path
+    for path, method in required:
+        assert {} not in paths[path][method]["security"], path

@@ -1,11 +1,11 @@
 """Reports test helpers: users through the accounts service, tokens through the API,
-a ward with boundaries (the real HCMC data), and a fresh rate limit per test."""
+a ward with boundaries (the real HCMC data)."""
 
 from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ from smartcity.accounts.service import accounts
 from smartcity.core.db import Database
 from smartcity.core.models import Role, User
 from smartcity.places.service import places
-from smartcity.reports.limits import create_limit
 
 PASSWORD = "dung-mat-khau-42"
 #: Chợ Bến Thành and a point 40 m from it (both in Phường Bến Thành).
@@ -24,13 +23,6 @@ BEN_THANH = (106.69805, 10.77245)
 NEAR_BEN_THANH = (106.69840, 10.77250)
 #: Far from Bến Thành, in another ward (Thủ Đức area).
 THU_DUC = (106.7700, 10.8500)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit() -> Iterator[None]:
-    create_limit.reset()
-    yield
-    create_limit.reset()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from smartcity.core import webpush
 from smartcity.core.db import Database
 from smartcity.traffic import push as push_module
 from smartcity.traffic.alerts import alerts
+from smartcity.traffic.limits import SUBSCRIPTIONS_PER_MINUTE
 from smartcity.traffic.models import PushDelivery
 from smartcity.traffic.push import push
 from smartcity.traffic.schemas import AlertOut
@@ -157,6 +158,24 @@ class TestSubscriptionApi:
         )
         assert unknown_field.status_code == 422
         assert client.get("/api/v1/traffic/push/subscriptions", headers=mine).json() == []
+
+    def test_a_script_subscribing_in_bulk_is_slowed_down(
+        self, database: Database, small_network: Path, client: TestClient, push_service: PushService
+    ) -> None:
+        mine = {"X-Subscriber-Token": "b" * 40}
+        answers = [
+            client.post(
+                "/api/v1/traffic/push/subscriptions",
+                json={"endpoint": f"{push_service.url}/push/bulk-{n}", "keys": Browser().keys},
+                headers=mine,
+            )
+            for n in range(SUBSCRIPTIONS_PER_MINUTE + 1)
+        ]
+        assert [a.status_code for a in answers[:-1]] == [201] * SUBSCRIPTIONS_PER_MINUTE
+        assert answers[-1].status_code == 429
+        assert int(answers[-1].headers["retry-after"]) >= 1
+        listed = client.get("/api/v1/traffic/push/subscriptions", headers=mine).json()
+        assert len(listed) == SUBSCRIPTIONS_PER_MINUTE
 
     def test_a_server_without_push_says_so(
         self, client: TestClient, push_service: PushService, monkeypatch: pytest.MonkeyPatch

@@ -22,15 +22,17 @@ import hmac
 import math
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import APIKeyCookie, APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -519,6 +521,41 @@ async def _current_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 #: The caller; 401 with ``WWW-Authenticate: Bearer`` when there is none.
 CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for dependency in dependant.dependencies:
+        if dependency.call is not None:
+            yield dependency.call
+        yield from _calls(dependency)
+
+
+def declare_optional_auth(app: FastAPI) -> None:
+    """In the OpenAPI document, an operation that also serves anonymous callers (it depends
+    on :func:`optional_principal` but never on a required principal) lists the empty
+    security requirement ``{}`` beside the schemes; otherwise clients and contract checks
+    take its credentials for mandatory."""
+    optional: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):  # included routers, with their prefixes
+        route = context.original_route
+        if isinstance(route, APIRoute) and context.path_format:
+            calls = set(_calls(route.dependant))
+            if optional_principal in calls and _current_principal not in calls:
+                optional.update((context.path_format, m.lower()) for m in route.methods or ())
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for path, operations in document.get("paths", {}).items():
+                for method, operation in operations.items():
+                    security = operation.get("security")
+                    if (path, method) in optional and security and {} not in security:
+                        operation["security"] = [{}, *security]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

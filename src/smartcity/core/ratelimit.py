@@ -18,6 +18,8 @@ from smartcity.core.errors import TooManyRequests
 from smartcity.core.i18n import N_
 
 _MAX_TRACKED_CLIENTS = 100_000
+#: Every limit made in this process (tests start each case with fresh buckets).
+_all: list[RateLimit] = []
 
 
 @dataclass
@@ -35,6 +37,7 @@ class RateLimit:
         self.rate = limit / period_seconds
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self._lock = threading.Lock()
+        _all.append(self)
 
     def hit(self, client: str, *, now: float | None = None) -> float:
         """Take one token; returns 0 when allowed, else the seconds to wait."""
@@ -65,6 +68,11 @@ class RateLimit:
                 seconds=seconds,
                 headers={"Retry-After": str(seconds)},
             )
+
+
+def reset_all() -> None:
+    for limit in _all:
+        limit.reset()
 
 
 def client_key(request: Request) -> str:

@@ -24,6 +24,7 @@ from smartcity.core.i18n import N_
 from smartcity.core.models import Role
 from smartcity.core.schemas import MAX_ID, EntityId
 from smartcity.traffic.alerts import Owner, alerts, new_subscriber_token, token_hash
+from smartcity.traffic.limits import subscribe_limit
 from smartcity.traffic.push import push
 from smartcity.traffic.schemas import (
     AlertOut,
@@ -189,8 +190,6 @@ async def _subscriber(request: Request, principal: OptionalPrincipal) -> Owner:
 
 
 Subscriber = Annotated[Owner, Depends(_subscriber)]
-#: Operations where signing in is optional: ``{}`` in ``security`` says so in the document.
-OPTIONAL_AUTH: dict[str, object] = {"security": [{}]}
 
 
 def _identify(owner: Owner, response: Response) -> tuple[Owner, str | None]:
@@ -227,7 +226,6 @@ def _floats(value: str, count: int, name: str) -> tuple[float, ...]:
 
 @router.get(
     "/api/v1/traffic/alerts",
-    openapi_extra=OPTIONAL_AUTH,
     response_model=list[AlertOut],
     summary="Active alerts (jams, incidents, closures, flooding), in a box or near a point",
 )
@@ -264,7 +262,6 @@ def list_alerts(
 
 @router.get(
     "/api/v1/traffic/subscriptions",
-    openapi_extra=OPTIONAL_AUTH,
     response_model=list[SubscriptionOut],
     summary="My saved places and routes",
 )
@@ -274,7 +271,7 @@ def list_subscriptions(session: SessionDep, owner: Subscriber) -> list[Subscript
 
 @router.post(
     "/api/v1/traffic/subscriptions",
-    openapi_extra=OPTIONAL_AUTH,
+    dependencies=[Depends(subscribe_limit)],
     response_model=SubscriptionCreated,
     status_code=201,
     summary="Save a place or a route (segment ids or a drawn line) with time windows",
@@ -291,7 +288,6 @@ def create_subscription(
 
 @router.delete(
     "/api/v1/traffic/subscriptions/{subscription_id}",
-    openapi_extra=OPTIONAL_AUTH,
     status_code=204,
     summary="Forget a saved place or route",
 )
@@ -313,7 +309,7 @@ def push_config() -> PushConfigOut:
 
 @router.post(
     "/api/v1/traffic/push/subscriptions",
-    openapi_extra=OPTIONAL_AUTH,
+    dependencies=[Depends(subscribe_limit)],
     response_model=PushSubscriptionOut,
     status_code=201,
     responses={200: {"description": "This browser was subscribed already (keys updated)"}},
@@ -334,7 +330,6 @@ def create_push_subscription(
 
 @router.get(
     "/api/v1/traffic/push/subscriptions",
-    openapi_extra=OPTIONAL_AUTH,
     response_model=list[PushSubscriptionOut],
     summary="My browsers that receive Web Push notifications",
 )
@@ -344,7 +339,6 @@ def list_push_subscriptions(session: SessionDep, owner: Subscriber) -> list[Push
 
 @router.delete(
     "/api/v1/traffic/push/subscriptions/{subscription_id}",
-    openapi_extra=OPTIONAL_AUTH,
     status_code=204,
     summary="Stop Web Push notifications to a browser",
 )
@@ -357,7 +351,6 @@ def delete_push_subscription(
 
 @router.get(
     "/api/v1/traffic/alerts/stream",
-    openapi_extra=OPTIONAL_AUTH,
     response_class=StreamingResponse,
     summary="Server-sent events: `snapshot`, then `alert` for each alert hitting my saved "
     "places and routes; with live=true also `city-alert`, `speeds`, `incident`, `report`",
