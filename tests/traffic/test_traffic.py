@@ -27,7 +27,7 @@ from smartcity.traffic.flows import current_traffic
 from smartcity.traffic.forecast import evaluate, fit_weight, load_history
 from smartcity.traffic.live import LiveSpeeds
 from smartcity.traffic.matching import MatchNetwork, match
-from smartcity.traffic.models import Camera, CameraSnapshot, SegmentProfile
+from smartcity.traffic.models import Camera, CameraSnapshot, HistorySegment, SegmentProfile
 from smartcity.traffic.schemas import IncidentCreate
 from smartcity.traffic.service import traffic
 from smartcity.traffic.synthetic import drive, random_routes
@@ -320,6 +320,7 @@ class TestHistory:
             session.execute(delete(CameraSnapshot))
             session.execute(delete(Camera))
             session.execute(delete(SegmentProfile))
+            session.execute(delete(HistorySegment))
         done = prepare_demo()
         assert len(done) == 2, done
         assert done[0].startswith("282 traffic cameras")
@@ -331,6 +332,26 @@ class TestHistory:
             assert len(repository.segment_profiles(session, version)) > 4000
         assert prepare_demo() == []  # already there: nothing again
         traffic.reset()
+
+    def test_the_history_joins_itself_to_a_new_road_network(
+        self, database: Database, hcmc_network: Path, data_dir: Path
+    ) -> None:
+        with database.session() as session:
+            if not repository.history_segments(session):
+                traffic.import_history(session, folder=data_dir / "traffic",
+                                       train_until=datetime(2020, 12, 15, tzinfo=UTC))  # fmt: skip
+            version = roads.active_version(session)
+            assert version is not None
+            joined = len(repository.segment_profiles(session, version))
+            # what a new network looks like to traffic: no profiles for its version yet
+            session.execute(delete(SegmentProfile))
+        traffic.reset()
+        with database.session() as session:
+            state = traffic.state(session)
+            again = repository.segment_profiles(session, version)
+            assert len(again) == joined > 4000
+            assert state.typical_scale is not None
+            assert int((~np.isnan(state.typical_scale)).sum()) == joined
 
     def test_forecast_beats_both_baselines_walking_forward_over_the_test_days(
         self, data_dir: Path

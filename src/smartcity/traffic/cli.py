@@ -87,15 +87,10 @@ def prepare_demo() -> list[str]:
         if register.is_file() and not repository.cameras(session):
             added, _ = traffic.import_cameras(session, path=register)
             done.append(f"{added} traffic cameras from the 2017 register")
-        version = roads.active_version(session)
-        real = roads.synthetic_notice(session) is None
+        real = roads.active_version(session) is not None and roads.synthetic_notice(session) is None
         history = folder / "hcmc_2020_segment_velocity_reports.csv"
-        if (
-            version is not None
-            and real
-            and history.is_file()
-            and not repository.segment_profiles(session, version)
-        ):
+        # once imported, the history joins itself to each new network
+        if real and history.is_file() and not repository.history_segments(session):
             _total, joined, _ = traffic.import_history(
                 session, folder=folder, train_until=datetime(2020, 12, 15, tzinfo=UTC)
             )

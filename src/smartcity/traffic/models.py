@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Float,
     ForeignKey,
     Index,
@@ -35,9 +36,26 @@ class SegmentSpeed(Base):
     observed_at: Mapped[datetime]
 
 
+class HistorySegment(Base):
+    """A road segment of the traffic history, with what was learnt about it, independent of
+    any road network: its OSM end nodes and middle let it be joined to each network."""
+
+    __tablename__ = "traffic_history_segments"
+
+    source_segment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_osm_node: Mapped[int] = mapped_column(BigInteger)
+    end_osm_node: Mapped[int] = mapped_column(BigInteger)
+    mid_lon: Mapped[float] = mapped_column(Float)
+    mid_lat: Mapped[float] = mapped_column(Float)
+    free_flow_kmh: Mapped[float] = mapped_column(Float)
+    scale: Mapped[float] = mapped_column(Float, default=1.0)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SegmentProfile(Base):
-    """What history says about one segment: its free-flow speed and how congested it runs
-    compared with the city-wide profile (``scale`` multiplies the city ratio)."""
+    """What history says about one segment of one network (the :class:`HistorySegment`
+    joined to it): its free-flow speed and how congested it runs compared with the
+    city-wide profile (``scale`` multiplies the city ratio)."""
 
     __tablename__ = "traffic_segment_profiles"
 

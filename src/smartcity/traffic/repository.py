@@ -15,6 +15,7 @@ from smartcity.traffic.models import (
     CameraSnapshot,
     CityProfile,
     ForecastModel,
+    HistorySegment,
     Incident,
     PushDelivery,
     PushSubscription,
@@ -52,18 +53,29 @@ def speeds(session: Session, network_version: str) -> Sequence[SegmentSpeed]:
     ).all()
 
 
-def replace_profiles(
-    session: Session,
-    network_version: str,
-    segment_rows: list[dict[str, Any]],
-    city_rows: list[dict[str, Any]],
+def replace_history(
+    session: Session, history_rows: list[dict[str, Any]], city_rows: list[dict[str, Any]]
 ) -> None:
+    """A new history: its segments and the city profile; every network's join is stale."""
     session.execute(delete(SegmentProfile))
+    session.execute(delete(HistorySegment))
     session.execute(delete(CityProfile))
-    for start in range(0, len(segment_rows), BATCH):
-        session.execute(insert(SegmentProfile), segment_rows[start : start + BATCH])
+    for start in range(0, len(history_rows), BATCH):
+        session.execute(insert(HistorySegment), history_rows[start : start + BATCH])
     if city_rows:
         session.execute(insert(CityProfile), city_rows)
+
+
+def history_segments(session: Session) -> Sequence[HistorySegment]:
+    return session.scalars(select(HistorySegment).order_by(HistorySegment.source_segment_id)).all()
+
+
+def replace_segment_profiles(
+    session: Session, network_version: str, rows: list[dict[str, Any]]
+) -> None:
+    session.execute(delete(SegmentProfile).where(SegmentProfile.network_version == network_version))
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(SegmentProfile), rows[start : start + BATCH])
 
 
 def segment_profiles(session: Session, network_version: str) -> Sequence[SegmentProfile]:

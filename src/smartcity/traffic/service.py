@@ -157,6 +157,9 @@ class TrafficService:
 
     def _load_profiles(self, session: Session, state: NetworkState) -> None:
         profiles = repository.segment_profiles(session, state.version)
+        if not profiles and self._join_history(session, state):
+            # a network the history was not joined to yet (a new OSM import)
+            profiles = repository.segment_profiles(session, state.version)
         scale = np.full(state.index.graph.segment_count, np.nan)
         for row in profiles:
             if 0 <= row.segment < len(scale):
@@ -489,9 +492,9 @@ class TrafficService:
     def import_history(
         self, session: Session, *, folder: Path, train_until: datetime
     ) -> tuple[int, int, list[Evaluation]]:
-        """Learn typical profiles and forecast coefficients from the 2020 history, join its
-        segments to the active network by OSM node ids (else by position), store them.
-        Returns (history segments, joined segments, evaluation per horizon)."""
+        """Learn typical profiles and forecast coefficients from the 2020 history, store them
+        and join the history's segments to the active network.  Returns (history segments,
+        joined segments, evaluation per horizon)."""
         try:
             history = load_history(folder)
         except (OSError, ValueError, KeyError) as exc:
@@ -499,7 +502,6 @@ class TrafficService:
                 N_("Dữ liệu lịch sử giao thông không đọc được: {reason}"), reason=str(exc)
             ) from exc
         state = self.state(session)
-        graph = state.index.graph
         settings = get_settings()
         profiles, evaluations = evaluate(
             history,
@@ -507,37 +509,18 @@ class TrafficService:
             window_s=settings.traffic_live_window_s,
             fit_days=settings.traffic_forecast_fit_days,
         )
-        tail = graph.node_ids_for_osm(history.s_node)
-        head = graph.node_ids_for_osm(history.e_node)
-        joined: dict[int, int] = {}
-        for row in range(len(history.segment_ids)):
-            segment = -1
-            u, v = int(tail[row]), int(head[row])
-            if u >= 0 and v >= 0:
-                arcs = np.arange(graph.first_out[u], graph.first_out[u + 1])
-                hit = arcs[graph.head[arcs] == v]
-                if len(hit):
-                    segment = int(graph.arc_segment[hit[0]])
-            if segment < 0:
-                near = state.index.nearest_segments(
-                    float(history.mid_lon[row]), float(history.mid_lat[row]), max_distance_m=15.0
-                )
-                if near:
-                    segment = near[0][0]
-            if segment >= 0 and (
-                segment not in joined or profiles.samples[row] > profiles.samples[joined[segment]]
-            ):
-                joined[segment] = row
-        segment_rows = [
+        history_rows = [
             {
-                "network_version": state.version,
-                "segment": segment,
+                "source_segment_id": int(history.segment_ids[row]),
+                "start_osm_node": int(history.s_node[row]),
+                "end_osm_node": int(history.e_node[row]),
+                "mid_lon": float(history.mid_lon[row]),
+                "mid_lat": float(history.mid_lat[row]),
                 "free_flow_kmh": float(history.free_flow_kmh[row]),
                 "scale": round(float(profiles.scale[row]), 4),
                 "samples": int(profiles.samples[row]),
-                "source_segment_id": int(history.segment_ids[row]),
             }
-            for segment, row in joined.items()
+            for row in range(len(history.segment_ids))
         ]
         city_rows = [
             {
@@ -549,7 +532,7 @@ class TrafficService:
             for w in range(7)
             for k in range(48)
         ]
-        repository.replace_profiles(session, state.version, segment_rows, city_rows)
+        repository.replace_history(session, history_rows, city_rows)
         repository.replace_forecast_models(
             session,
             [
@@ -569,9 +552,54 @@ class TrafficService:
                 for e in evaluations
             ],
         )
-        session.flush()
+        joined = self._join_history(session, state)
         self._load_profiles(session, state)
-        return len(history.segment_ids), len(joined), evaluations
+        return len(history.segment_ids), joined, evaluations
+
+    def _join_history(self, session: Session, state: NetworkState) -> int:
+        """Match the stored history segments to this network's segments: by their OSM end
+        nodes, else the nearest segment within 15 m of their middle (when two land on one
+        segment, the better-sampled wins).  Stores and returns how many were joined."""
+        rows = repository.history_segments(session)
+        if not rows:
+            return 0
+        graph = state.index.graph
+        tail = graph.node_ids_for_osm(np.array([r.start_osm_node for r in rows], dtype=np.int64))
+        head = graph.node_ids_for_osm(np.array([r.end_osm_node for r in rows], dtype=np.int64))
+        joined: dict[int, int] = {}
+        for i, row in enumerate(rows):
+            segment = -1
+            u, v = int(tail[i]), int(head[i])
+            if u >= 0 and v >= 0:
+                arcs = np.arange(graph.first_out[u], graph.first_out[u + 1])
+                hit = arcs[graph.head[arcs] == v]
+                if len(hit):
+                    segment = int(graph.arc_segment[hit[0]])
+            if segment < 0:
+                near = state.index.nearest_segments(row.mid_lon, row.mid_lat, max_distance_m=15.0)
+                if near:
+                    segment = near[0][0]
+            if segment >= 0 and (
+                segment not in joined or row.samples > rows[joined[segment]].samples
+            ):
+                joined[segment] = i
+        repository.replace_segment_profiles(
+            session,
+            state.version,
+            [
+                {
+                    "network_version": state.version,
+                    "segment": segment,
+                    "free_flow_kmh": rows[i].free_flow_kmh,
+                    "scale": rows[i].scale,
+                    "samples": rows[i].samples,
+                    "source_segment_id": rows[i].source_segment_id,
+                }
+                for segment, i in joined.items()
+            ],
+        )
+        session.flush()
+        return len(joined)
 
     # --- cameras ---------------------------------------------------------------------
 
