@@ -65,3 +65,12 @@ def test_wrong_method_is_405_problem() -> None:
     response = _app().delete("/api/v1/points")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_nul_character_is_a_clear_error_on_every_database(client: TestClient) -> None:
+    """PostgreSQL refuses NUL in text: whatever field carries one, the answer is a 4xx."""
+    response = client.post("/api/v1/auth/token", json={"email": "\u0000", "password": "x" * 12})
+    assert response.status_code in (401, 422), response.text  # SQLite stores NUL; no such user
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if response.status_code == 422:
+        assert "NUL" in response.json()["detail"]

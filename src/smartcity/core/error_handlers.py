@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Route
 
@@ -146,6 +147,14 @@ def install_error_handlers(app: FastAPI, render_html: HtmlRenderer | None = None
         for name, value in (exc.headers or {}).items():
             error.headers.setdefault(name, value)
         return respond(request, error)
+
+    @app.exception_handler(DataError)
+    async def handle_data_error(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses NUL in text, wherever it came from (body, query, path, form):
+        # the request's transaction is rolled back, the caller is told what is wrong
+        if "NUL" in str(exc.orig):
+            return respond(request, ValidationFailed(N_("Văn bản không được chứa ký tự NUL.")))
+        return await handle_unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def handle_unexpected(request: Request, exc: Exception) -> Response:
