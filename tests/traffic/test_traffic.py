@@ -13,8 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from smartcity.accounts.schemas import ApiKeyCreate
-from smartcity.accounts.service import accounts
 from smartcity.core.db import Database
 from smartcity.core.events import DomainEvent, get_bus
 from smartcity.roads.index import to_local_metres
@@ -22,22 +20,17 @@ from smartcity.roads.service import roads
 from smartcity.routing.service import RoutingService, routing
 from smartcity.routing_engine.graph import CAR
 from smartcity.traffic import repository
+from smartcity.traffic import service as traffic_service_module
 from smartcity.traffic.cli import prepare_demo
 from smartcity.traffic.flows import current_traffic
 from smartcity.traffic.forecast import evaluate, fit_weight, load_history
 from smartcity.traffic.live import LiveSpeeds
 from smartcity.traffic.matching import MatchNetwork, match
-from smartcity.traffic.models import Camera, CameraSnapshot, HistorySegment, SegmentProfile
+from smartcity.traffic.models import Camera, CameraSnapshot, HistorySegment
 from smartcity.traffic.schemas import IncidentCreate
-from smartcity.traffic.service import traffic
+from smartcity.traffic.service import join_history, traffic
 from smartcity.traffic.synthetic import drive, random_routes
-
-
-def api_key(database: Database, *scopes: str) -> str:
-    with database.session() as session:
-        return accounts.create_api_key(
-            session, data=ApiKeyCreate(name="test", scopes=list(scopes)), creator=None
-        ).key
+from support.traffic import api_key
 
 
 def _trip_points(database: Database, seed: int, vehicles: int = 5) -> list[dict[str, object]]:
@@ -312,6 +305,10 @@ class TestCameras:
         assert listed[camera_id]["snapshot_url"] == response.json()["snapshot_url"]
 
 
+def _no_files(_folder: Path) -> None:
+    raise AssertionError("the history files were read again")
+
+
 class TestHistory:
     def test_the_demo_loads_the_camera_register_and_typical_traffic_once(
         self, database: Database, hcmc_network: Path
@@ -319,7 +316,6 @@ class TestHistory:
         with database.session() as session:
             session.execute(delete(CameraSnapshot))
             session.execute(delete(Camera))
-            session.execute(delete(SegmentProfile))
             session.execute(delete(HistorySegment))
         done = prepare_demo()
         assert len(done) == 2, done
@@ -327,31 +323,30 @@ class TestHistory:
         assert done[1].startswith("typical traffic for ")
         with database.session() as session:
             assert len(repository.cameras(session)) == 282
-            version = roads.active_version(session)
-            assert version is not None
-            assert len(repository.segment_profiles(session, version)) > 4000
+            assert len(repository.history_segments(session)) == 10_027
         assert prepare_demo() == []  # already there: nothing again
-        traffic.reset()
 
-    def test_the_history_joins_itself_to_a_new_road_network(
-        self, database: Database, hcmc_network: Path, data_dir: Path
+    def test_a_network_gets_typical_traffic_from_the_stored_history_not_the_files(
+        self,
+        database: Database,
+        hcmc_network: Path,
+        data_dir: Path,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         with database.session() as session:
             if not repository.history_segments(session):
                 traffic.import_history(session, folder=data_dir / "traffic",
                                        train_until=datetime(2020, 12, 15, tzinfo=UTC))  # fmt: skip
-            version = roads.active_version(session)
-            assert version is not None
-            joined = len(repository.segment_profiles(session, version))
-            # what a new network looks like to traffic: no profiles for its version yet
-            session.execute(delete(SegmentProfile))
-        traffic.reset()
+        monkeypatch.setattr(traffic_service_module, "load_history", _no_files)
+        traffic.reset()  # what a restart or a new road network looks like to traffic
         with database.session() as session:
             state = traffic.state(session)
-            again = repository.segment_profiles(session, version)
-            assert len(again) == joined > 4000
-            assert state.typical_scale is not None
-            assert int((~np.isnan(state.typical_scale)).sum()) == joined
+            joined = join_history(state.index, repository.history_segments(session))
+        assert len(joined) > 4000
+        assert state.typical_scale is not None
+        assert int((~np.isnan(state.typical_scale)).sum()) == len(joined)
+        segment, row = joined[0]
+        assert state.typical_scale[segment] == row.scale
 
     def test_forecast_beats_both_baselines_walking_forward_over_the_test_days(
         self, data_dir: Path

@@ -231,6 +231,17 @@ def points(session: Session) -> list[FloodPoint]:
     return list(session.scalars(select(FloodPoint).order_by(FloodPoint.id)))
 
 
+def points_off_network(session: Session, network_version: str) -> list[FloodPoint]:
+    """Points snapped to another road network than ``network_version`` (or to none yet)."""
+    return list(
+        session.scalars(
+            select(FloodPoint)
+            .where(FloodPoint.network_version != network_version)
+            .order_by(FloodPoint.id)
+        )
+    )
+
+
 def points_by_ids(session: Session, ids: Iterable[int]) -> list[FloodPoint]:
     return list(
         session.scalars(

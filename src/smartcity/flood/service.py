@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -395,7 +395,7 @@ class FloodService:
         index = self._index(session)
         if index is None:
             return 0
-        moved = [p for p in repo.points(session) if p.network_version != index.version]
+        moved = repo.points_off_network(session, index.version)
         for point in moved:
             point.network_version = index.version
             street = point.name if point.origin == "hotspot" else None
@@ -980,13 +980,7 @@ class FloodService:
             response = model.calibrate(default, rain_mm_h, tide, observed)
             if response == default:
                 continue
-            point.response = {
-                "gain": response.gain,
-                "capacity": response.capacity,
-                "tau_h": response.tau_h,
-                "tide_threshold_m": response.tide_threshold_m,
-                "tide_gain": response.tide_gain,
-            }
+            point.response = asdict(response)
             fitted[point.name] = point.response
         session.flush()
         return fitted

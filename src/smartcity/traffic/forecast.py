@@ -9,8 +9,9 @@ Forecast h minutes ahead = ``now + w_h · (typical(t + h) − now)``.  *now* is 
 estimate the platform serves (the rolling median of :class:`~smartcity.traffic.live.LiveSpeeds`,
 which the evaluation runs over the history reports), and ``w_h ∈ [0, 1]`` pulls it towards
 the typical profile.  ``w_h`` is fitted by least absolute deviations on the pairs of the last
-``fit_days`` days, and kept only if, fitted on the older half of those days, it also beats
-``w = 0`` on the newer half; otherwise the data do not show the profile helping and it is 0.
+``fit_days`` days, and kept only if, fitted on the older half of those days, it beats ``w = 0``
+on the newer half with a 95 % segment-bootstrap interval above zero; otherwise the data do not
+show the profile helping and it is 0.
 
 Evaluation: profiles from reports before the split; then walk-forward over the days after
 it, each day's ``w_h`` fitted only on pairs complete before that day starts.  Baselines:
@@ -239,10 +240,6 @@ def nowcast(history: History, window_s: float) -> FloatArray:
         live.observe(segments, history.report_ratio[batch], history.report_time[batch])
         estimate[batch] = live.speed[segments]
     return estimate
-
-
-def _mae(prediction: FloatArray, truth: FloatArray, free: FloatArray) -> float:
-    return float(np.mean(np.abs(prediction - truth) * free))
 
 
 def _best_weight(

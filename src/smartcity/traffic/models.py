@@ -37,8 +37,10 @@ class SegmentSpeed(Base):
 
 
 class HistorySegment(Base):
-    """A road segment of the traffic history, with what was learnt about it, independent of
-    any road network: its OSM end nodes and middle let it be joined to each network."""
+    """A road segment of the traffic history and what was learnt about it: its free-flow
+    speed and how congested it runs compared with the city-wide profile (``scale``
+    multiplies the city ratio).  Independent of any road network: its OSM end nodes and
+    middle join it to the active network when traffic loads that network."""
 
     __tablename__ = "traffic_history_segments"
 
@@ -50,21 +52,6 @@ class HistorySegment(Base):
     free_flow_kmh: Mapped[float] = mapped_column(Float)
     scale: Mapped[float] = mapped_column(Float, default=1.0)
     samples: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class SegmentProfile(Base):
-    """What history says about one segment of one network (the :class:`HistorySegment`
-    joined to it): its free-flow speed and how congested it runs compared with the
-    city-wide profile (``scale`` multiplies the city ratio)."""
-
-    __tablename__ = "traffic_segment_profiles"
-
-    network_version: Mapped[str] = mapped_column(String(40), primary_key=True)
-    segment: Mapped[int] = mapped_column(Integer, primary_key=True)
-    free_flow_kmh: Mapped[float] = mapped_column(Float)
-    scale: Mapped[float] = mapped_column(Float, default=1.0)
-    samples: Mapped[int] = mapped_column(Integer, default=0)
-    source_segment_id: Mapped[int] = mapped_column(Integer)
 
 
 class CityProfile(Base):

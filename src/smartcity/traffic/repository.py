@@ -19,7 +19,6 @@ from smartcity.traffic.models import (
     Incident,
     PushDelivery,
     PushSubscription,
-    SegmentProfile,
     SegmentSpeed,
     TrafficReport,
 )
@@ -56,8 +55,7 @@ def speeds(session: Session, network_version: str) -> Sequence[SegmentSpeed]:
 def replace_history(
     session: Session, history_rows: list[dict[str, Any]], city_rows: list[dict[str, Any]]
 ) -> None:
-    """A new history: its segments and the city profile; every network's join is stale."""
-    session.execute(delete(SegmentProfile))
+    """A new history: its segments and the city profile."""
     session.execute(delete(HistorySegment))
     session.execute(delete(CityProfile))
     for start in range(0, len(history_rows), BATCH):
@@ -68,20 +66,6 @@ def replace_history(
 
 def history_segments(session: Session) -> Sequence[HistorySegment]:
     return session.scalars(select(HistorySegment).order_by(HistorySegment.source_segment_id)).all()
-
-
-def replace_segment_profiles(
-    session: Session, network_version: str, rows: list[dict[str, Any]]
-) -> None:
-    session.execute(delete(SegmentProfile).where(SegmentProfile.network_version == network_version))
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(SegmentProfile), rows[start : start + BATCH])
-
-
-def segment_profiles(session: Session, network_version: str) -> Sequence[SegmentProfile]:
-    return session.scalars(
-        select(SegmentProfile).where(SegmentProfile.network_version == network_version)
-    ).all()
 
 
 def city_profile(session: Session) -> Sequence[CityProfile]:
@@ -98,7 +82,7 @@ def forecast_models(session: Session) -> Sequence[ForecastModel]:
 
 
 def profile_stamp(session: Session) -> str:
-    count = session.scalar(select(func.count()).select_from(SegmentProfile)) or 0
+    count = session.scalar(select(func.count()).select_from(HistorySegment)) or 0
     total = session.scalar(select(func.sum(CityProfile.ratio))) or 0.0
     return f"{count}-{round(float(total), 3)}"
 

@@ -270,27 +270,22 @@ class Simulator:
                 float(self._typical_ratio[segment] * self._slow[segment]) if segment >= 0 else 0.7
             )
             picture = camera_picture(name, moment, 1.0 - ratio, self._rng)
-            try:
-                response = self._http.post(
-                    f"/api/v1/traffic/cameras/{camera_id}/snapshots",
-                    content=picture,
-                    headers={"Content-Type": "image/jpeg"},
-                )
-            except httpx.HTTPError as error:
-                self.stats.errors += 1
-                self.stats.last_error = str(error)
-                continue
-            if response.status_code < 300:
+            if self._post(f"/api/v1/traffic/cameras/{camera_id}/snapshots", jpeg=picture):
                 self.stats.snapshots += 1
-            else:
-                self.stats.errors += 1
-                self.stats.last_error = f"snapshot: HTTP {response.status_code}"
 
     # --- posting --------------------------------------------------------------------------
 
-    def _post(self, path: str, body: dict[str, Any] | None) -> dict[str, Any] | None:
+    def _post(
+        self, path: str, body: dict[str, Any] | None = None, *, jpeg: bytes | None = None
+    ) -> dict[str, Any] | None:
+        """POST a JSON body (or a JPEG); the answer, or None after counting the error."""
         try:
-            response = self._http.post(path, json=body)
+            if jpeg is not None:
+                response = self._http.post(
+                    path, content=jpeg, headers={"Content-Type": "image/jpeg"}
+                )
+            else:
+                response = self._http.post(path, json=body)
         except httpx.HTTPError as error:
             self.stats.errors += 1
             self.stats.last_error = str(error)
