@@ -47,11 +47,29 @@ FAKE_PUSH_MANAGER = """(sub) => {
 }"""
 
 
+#: Run inside our service worker: records each notification it shows, once Chromium has
+#: accepted it (the promise resolved) or refused it.
+RECORD_NOTIFICATIONS = """() => {
+  const registration = self.registration;
+  const show = registration.showNotification.bind(registration);
+  self.__shownNotifications = [];
+  registration.showNotification = (title, options) => show(title, options).then(
+    () => "shown", (error) => "refused: " + error,
+  ).then((outcome) => {
+    self.__shownNotifications.push({title, body: options.body, tag: options.tag,
+                                    url: options.data.url, outcome});
+  });
+}"""
+
+
 def _open_alerts(page: Page, url: str) -> None:
     page.context.grant_permissions(["notifications"], origin=url)
     page.goto(url + "/traffic#alerts")
     page.wait_for_selector("#live-status.is-live")
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    # push events go to an activated worker (spec), so the test starts from one
+    page.wait_for_function(
+        "() => navigator.serviceWorker.ready.then(r => r.active && r.active.state === 'activated')"
+    )
     page.wait_for_selector("#push-panel:not([hidden])")
 
 
@@ -78,15 +96,24 @@ def test_the_alerts_tab_says_when_this_browser_cannot_subscribe(
 
 
 def _service_worker_id(cdp: CDPSession, origin: str, page: Page) -> str:
-    found: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: found.extend(e["registrations"]))
+    """The id of our registration, once DevTools itself reports its worker activated
+    (``deliverPushMessage`` answers success even when it finds no ready registration)."""
+    registrations: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
     cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        ours = [r for r in found if r["scopeURL"] == origin + "/" and not r["isDeleted"]]
-        if ours:
-            return str(ours[-1]["registrationId"])
+    for _ in range(100):
+        ours = {r["registrationId"] for r in registrations
+                if r["scopeURL"] == origin + "/" and not r["isDeleted"]}  # fmt: skip
+        active = [v for v in versions if v["registrationId"] in ours and v["status"] == "activated"]
+        if active:
+            return str(active[-1]["registrationId"])
         page.wait_for_timeout(100)
-    raise AssertionError(f"no service worker registration for {origin}: {found}")
+    raise AssertionError(f"no activated service worker for {origin}: {registrations} {versions}")
 
 
 def test_a_jam_on_the_saved_route_becomes_a_notification(
@@ -139,22 +166,23 @@ def test_a_jam_on_the_saved_route_becomes_a_notification(
     note = browser.read(message.body)
     assert "Nhà → chợ Bến Thành" in note["body"]
 
-    # Chromium's push client hands it to our service worker, which shows it
+    # Chromium's push client hands it to our service worker, which shows it.  What the worker
+    # asks Chromium to show is recorded in the worker itself: headless Chromium now and then
+    # drops a shown notification from getNotifications() (about one run in twelve here, and on
+    # CI), so the list of open notifications alone cannot be relied on.
+    worker = next(w for w in page.context.service_workers if w.url == live_server + "/sw.js")
+    worker.evaluate(RECORD_NOTIFICATIONS)
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": live_server + "/", "registrationId": registration, "data": json.dumps(note),
     })  # fmt: skip
     shown: list[dict[str, str]] = []
-    for _ in range(50):  # the worker shows it asynchronously
-        shown = page.evaluate(
-            "() => navigator.serviceWorker.ready.then(r => r.getNotifications())"
-            ".then(list => list.map(n => ({title: n.title, body: n.body, tag: n.tag,"
-            " url: n.data.url})))"
-        )
+    for _ in range(150):  # the worker shows it asynchronously (icons are fetched first)
+        shown = worker.evaluate("() => self.__shownNotifications")
         if shown:
             break
         page.wait_for_timeout(100)
     assert shown == [{"title": note["title"], "body": note["body"], "tag": note["tag"],
-                      "url": "/traffic#alerts"}]  # fmt: skip
+                      "url": "/traffic#alerts", "outcome": "shown"}]  # fmt: skip
     assert shown[0]["title"].startswith("Kẹt xe")
 
     # turning it off forgets this browser on the server too
