@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from smartcity.config import get_settings
 from smartcity.core import webpush
 from smartcity.core.db import Database
 from smartcity.traffic import push as push_module
+from smartcity.traffic import repository
 from smartcity.traffic.alerts import alerts
 from smartcity.traffic.limits import SUBSCRIPTIONS_PER_MINUTE
 from smartcity.traffic.models import PushDelivery
@@ -297,6 +299,49 @@ class TestDelivery:
         assert push.deliver_due(database) == 0
         assert push_service.wait_for(1)[0].path == path
         assert client.get("/api/v1/traffic/push/subscriptions", headers=mine).json() == []
+
+    def test_an_alert_reads_only_the_saved_places_within_its_reach(
+        self, database: Database, small_network: Path, client: TestClient, push_service: PushService
+    ) -> None:
+        traffic.reset()
+        arcs = stretch(database, 71)
+        mine = set(segments_of(database, arcs))
+        points = crawl(database, arcs, vehicle="push-near", seed=71)
+        client.post("/api/v1/traffic/probes", json={"points": points},
+                    headers={"X-API-Key": api_key(database, "traffic:ingest")})  # fmt: skip
+        with database.session() as session:
+            jam = next(a for a in alerts.detect_jams(session) if set(a.segments) & mine)
+            alert = AlertOut.model_validate(jam)
+        # places east of the jam's easternmost point: 270 m away with a 300 m radius (hit,
+        # with its box only just overlapping the jam's), and 3 km away (not)
+        with database.session() as session:
+            graph = traffic.state(session).index.graph
+            vertices = [v for s in alert.segments for v in graph.segment_geometry(s).tolist()]
+        east_lon, east_lat = max(vertices)
+        metres_per_degree_lon = 111_320 * math.cos(math.radians(east_lat))
+        owners: dict[str, int] = {}
+        for name, offset_m, radius_m in (("Gần", 270.0, 300.0), ("Xa", 3000.0, 300.0)):
+            lon = east_lon + offset_m / metres_per_degree_lon
+            token = name.encode().hex().ljust(40, "0")
+            headers = {"X-Subscriber-Token": token}
+            saved = client.post(
+                "/api/v1/traffic/subscriptions",
+                json={"name": name, "kind": "place", "coordinates": [[lon, east_lat]],
+                      "radius_m": radius_m},
+                headers=headers,
+            )  # fmt: skip
+            assert saved.status_code == 201, saved.text
+            _subscribe(client, f"{push_service.url}/push/{token}", Browser(), headers)
+            owners[name] = saved.json()["id"]
+        box = (alert.min_lon, alert.min_lat, alert.max_lon, alert.max_lat)
+        with database.session() as session:
+            read = {p.id for p in repository.saved_places_of_push_owners(session, box)}
+            assert read & set(owners.values()) == {owners["Gần"]}
+            queued = push.on_alert_changed(session, alert.model_dump(mode="json"))
+            queued_for = select(PushDelivery).where(PushDelivery.alert_id == alert.id)
+            names = [d.payload["places"] for d in session.scalars(queued_for)]
+        assert queued == 1
+        assert names == [["Gần"]]
 
 
 def test_b64url_round_trip() -> None:

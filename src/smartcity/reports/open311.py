@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.auth import CredentialKind, Principal, api_key_for
 from smartcity.core.clock import VN_TZ, utcnow
 from smartcity.core.errors import SmartCityError
+from smartcity.core.geo import box_around
 from smartcity.core.http import SessionDep, api_router
 from smartcity.core.i18n import N_, gettext, language_of
 from smartcity.core.schemas import MAX_ID
@@ -369,13 +370,8 @@ def _search(
     if lat is None or lon is None:
         return reports.list_rows(session, where=where, limit=MAX_RESULTS)
     radius = min(radius or 500.0, 5000.0)
-    dlat = radius / 111_320
-    dlon = radius / (111_320 * max(math.cos(math.radians(lat)), 0.1))
     rows = reports.rows_in_box(
-        session,
-        where=where,
-        bbox=(lon - dlon, lat - dlat, lon + dlon, lat + dlat),
-        limit=MAX_RESULTS,
+        session, where=where, bbox=box_around(lon, lat, radius), limit=MAX_RESULTS
     )
     return [r for r in rows if distance_m(lon, lat, r.lon, r.lat) <= radius]
 

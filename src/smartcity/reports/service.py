@@ -19,6 +19,7 @@ from smartcity.core import audit
 from smartcity.core.auth import Principal
 from smartcity.core.clock import VN_TZ, utcnow
 from smartcity.core.events import publish_after_commit
+from smartcity.core.geo import box_around
 from smartcity.core.i18n import N_, gettext
 from smartcity.core.models import Role
 from smartcity.core.storage import IMAGE_TYPES, get_storage
@@ -384,9 +385,7 @@ class ReportsService:
         limit: int = 5,
     ) -> list[NearbyReport]:
         """Open reports of the same category near a point: "is it this one?"."""
-        dlat = radius_m / 111_320
-        dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.1))
-        cells = cells_in_box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+        cells = cells_in_box(*box_around(lon, lat, radius_m))
         found = []
         for report in repository.open_reports_in_cells(
             session, category=category, cells=cells, limit=200

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from smartcity.config import get_settings
 from smartcity.core.clock import to_local, utcnow
 from smartcity.core.events import publish_after_commit
+from smartcity.core.geo import Box, box_around, box_of
 from smartcity.core.i18n import N_
 from smartcity.roads.index import NetworkIndex, to_local_metres
 from smartcity.traffic.errors import SubscriptionNotFound, SubscriptionRejected
@@ -382,10 +383,7 @@ class AlertService:
     ) -> list[TrafficAlert]:
         query = select(TrafficAlert).where(TrafficAlert.status == "active")
         if near is not None:
-            lon, lat, radius = near
-            dlat = radius / 111_320.0
-            dlon = dlat / max(np.cos(np.radians(lat)), 0.1)
-            bbox = (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+            bbox = box_around(*near)
         if bbox is not None:
             west, south, east, north = bbox
             query = query.where(
@@ -427,6 +425,9 @@ class AlertService:
                     raise SubscriptionRejected(
                         N_("Lộ trình không đi qua con đường nào trên bản đồ.")
                     )
+        # a route is hit through its segments too, which may lie off its drawn line
+        shape = coordinates + _route_coordinates(index, segments)
+        west, south, east, north = reach_box(data.kind, shape, data.radius_m)
         subscription = AlertSubscription(
             user_id=owner.user_id,
             owner_token_hash=owner.token_hash if owner.user_id is None else None,
@@ -437,6 +438,10 @@ class AlertService:
             coordinates=coordinates,
             radius_m=data.radius_m,
             windows=[w.model_dump() for w in data.windows],
+            min_lon=west,
+            min_lat=south,
+            max_lon=east,
+            max_lat=north,
         )
         session.add(subscription)
         session.flush()
@@ -484,10 +489,20 @@ class AlertService:
             if sub.kind == "route" and same_network and set(alert.segments) & set(sub.segments):
                 hits.append(sub.id)
                 continue
-            reach = sub.radius_m if sub.kind == "place" else max(sub.radius_m, ROUTE_BUFFER_M)
-            if _subscription_distance_m(index, sub, alert) <= reach:
+            if _subscription_distance_m(index, sub, alert) <= _reach_m(sub.kind, sub.radius_m):
                 hits.append(sub.id)
         return hits
+
+
+def reach_box(kind: str, shape: Sequence[Sequence[float]], radius_m: float) -> Box:
+    """The box outside which no alert can hit a saved place or route: the points of its
+    shape (for a route, its line and its segments) grown by its reach, as in `matching`."""
+    return box_of(shape, grown_by_m=_reach_m(kind, radius_m))
+
+
+def _reach_m(kind: str, radius_m: float) -> float:
+    """How far from a saved place or route an alert still hits it."""
+    return radius_m if kind == "place" else max(radius_m, ROUTE_BUFFER_M)
 
 
 def snap_route(index: NetworkIndex, coordinates: Sequence[Sequence[float]]) -> list[int]:

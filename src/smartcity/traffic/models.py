@@ -183,6 +183,12 @@ class AlertSubscription(TimestampMixin, Base):
     coordinates: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
     radius_m: Mapped[float] = mapped_column(Float, default=0.0)
     windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # the box an alert must overlap to hit this place (its coordinates grown by its reach),
+    # so an alert looks only at the saved places near it
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float, index=True)
 
 
 class PushSubscription(TimestampMixin, Base):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -139,6 +140,13 @@ def _owner(user_id: int | None, token_hash: str | None) -> Owner:
     return Owner(user_id=user_id) if user_id is not None else Owner(token_hash=token_hash)
 
 
+def _owner_keys(owners: Iterable[Owner]) -> tuple[list[int], list[str]]:
+    """The user ids and the anonymous token hashes of these owners."""
+    users = [o.user_id for o in owners if o.user_id is not None]
+    tokens = [o.token_hash for o in owners if o.user_id is None and o.token_hash is not None]
+    return users, tokens
+
+
 @dataclass(frozen=True)
 class _Claim:
     delivery_id: int
@@ -187,7 +195,7 @@ class PushService:
         return subscription, created
 
     def subscriptions(self, session: Session, owner: Owner) -> list[PushSubscription]:
-        return list(repository.push_subscriptions_of(session, owner.user_id, owner.token_hash))
+        return list(repository.push_subscriptions_of(session, *_owner_keys([owner])))
 
     def unsubscribe(self, session: Session, *, owner: Owner, subscription_id: int) -> None:
         found = next(
@@ -235,10 +243,11 @@ class PushService:
 
     def _hit(self, session: Session, alert: AlertOut) -> dict[int, list[str]]:
         """Push subscription id → names of the owner's places and routes the alert hits
-        (two queries, whatever the number of owners)."""
+        (two queries, whatever the number of owners; only places near the alert are read)."""
         index = traffic_service.state(session).index
         saved: dict[Owner, list[SubscriptionOut]] = {}
-        for place in repository.saved_places_of_push_owners(session):
+        box = (alert.min_lon, alert.min_lat, alert.max_lon, alert.max_lat)
+        for place in repository.saved_places_of_push_owners(session, box):
             owner = _owner(place.user_id, place.owner_token_hash)
             saved.setdefault(owner, []).append(SubscriptionOut.model_validate(place))
         hit_places: dict[Owner, list[str]] = {}
@@ -247,7 +256,7 @@ class PushService:
             if hits:
                 hit_places[owner] = [p.name for p in places if p.id in hits]
         targets: dict[int, list[str]] = {}
-        for browser in repository.all_push_subscriptions(session):
+        for browser in repository.push_subscriptions_of(session, *_owner_keys(hit_places)):
             owner = _owner(browser.user_id, browser.owner_token_hash)
             if owner in hit_places:
                 targets[browser.id] = hit_places[owner]

@@ -159,22 +159,27 @@ def push_subscription_by_endpoint(session: Session, endpoint: str) -> PushSubscr
 
 
 def push_subscriptions_of(
-    session: Session, user_id: int | None, token_hash: str | None
+    session: Session, user_ids: Sequence[int], token_hashes: Sequence[str]
 ) -> Sequence[PushSubscription]:
-    query = select(PushSubscription).order_by(PushSubscription.id)
-    if user_id is not None:
-        return session.scalars(query.where(PushSubscription.user_id == user_id)).all()
-    if token_hash is not None:
-        return session.scalars(query.where(PushSubscription.owner_token_hash == token_hash)).all()
-    return []
+    """The browsers of these users and anonymous owners."""
+    if not user_ids and not token_hashes:
+        return []
+    return session.scalars(
+        select(PushSubscription)
+        .where(
+            PushSubscription.user_id.in_(user_ids)
+            | PushSubscription.owner_token_hash.in_(token_hashes)
+        )
+        .order_by(PushSubscription.id)
+    ).all()
 
 
-def all_push_subscriptions(session: Session) -> Sequence[PushSubscription]:
-    return session.scalars(select(PushSubscription).order_by(PushSubscription.id)).all()
-
-
-def saved_places_of_push_owners(session: Session) -> Sequence[AlertSubscription]:
-    """The saved places and routes of every owner with at least one push subscription."""
+def saved_places_of_push_owners(
+    session: Session, box: tuple[float, float, float, float]
+) -> Sequence[AlertSubscription]:
+    """The saved places and routes within reach of ``box`` (west, south, east, north) of
+    every owner with at least one push subscription."""
+    west, south, east, north = box
     users = select(PushSubscription.user_id).where(PushSubscription.user_id.is_not(None))
     tokens = select(PushSubscription.owner_token_hash).where(
         PushSubscription.owner_token_hash.is_not(None)
@@ -182,7 +187,11 @@ def saved_places_of_push_owners(session: Session) -> Sequence[AlertSubscription]
     return session.scalars(
         select(AlertSubscription)
         .where(
-            AlertSubscription.user_id.in_(users) | AlertSubscription.owner_token_hash.in_(tokens)
+            AlertSubscription.user_id.in_(users) | AlertSubscription.owner_token_hash.in_(tokens),
+            AlertSubscription.max_lat >= south,
+            AlertSubscription.min_lat <= north,
+            AlertSubscription.max_lon >= west,
+            AlertSubscription.min_lon <= east,
         )
         .order_by(AlertSubscription.id)
     ).all()
