@@ -114,24 +114,29 @@ def start_background(database: Database) -> Callable[[], None]:
     """Start the modules' background work (threads, event handlers); returns its stop."""
     from smartcity.config import get_settings
     from smartcity.core.periodic import Periodic
+    from smartcity.flood.tasks import calibrate as flood_calibrate
     from smartcity.flood.tasks import refresh as flood_refresh
     from smartcity.reports.tasks import outbox_worker
     from smartcity.traffic.tasks import background as traffic_background
 
+    settings = get_settings()
     traffic_background.start(database)
     outbox_worker.start(database)
-    flood_background = Periodic(
-        "flood-refresh", flood_refresh, interval_s=get_settings().flood_refresh_interval_s
-    )
-    flood_background.start(database)
-    cleaner = Periodic("housekeeping", housekeeping, interval_s=3600.0)
-    cleaner.start(database)
-    cleaner.wake()  # once at start, then hourly
+    jobs = [
+        Periodic("flood-refresh", flood_refresh, interval_s=settings.flood_refresh_interval_s),
+        Periodic("housekeeping", housekeeping, interval_s=3600.0),
+    ]
+    if settings.flood_calibration_interval_h > 0:
+        interval_s = settings.flood_calibration_interval_h * 3600.0
+        jobs.append(Periodic("flood-calibration", flood_calibrate, interval_s=interval_s))
+    for job in jobs:
+        job.start(database)
+    jobs[1].wake()  # housekeeping once at start, then hourly
 
     def stop() -> None:
         traffic_background.stop()
         outbox_worker.stop()
-        flood_background.stop()
-        cleaner.stop()
+        for job in jobs:
+            job.stop()
 
     return stop

@@ -242,7 +242,11 @@ def demo(
     """Start the whole platform on an embedded SQLite database, migrated on first start."""
     if var_dir is not None:
         os.environ["SMARTCITY_VAR_DIR"] = str(var_dir)
-        get_settings.cache_clear()
+    if simulate:
+        # the flood simulator replays storms faster than real time: fitting the points to
+        # those readings would teach them a wrong response
+        os.environ.setdefault("SMARTCITY_FLOOD_CALIBRATION_INTERVAL_H", "0")
+    get_settings.cache_clear()
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     from smartcity.bootstrap import prepare_database

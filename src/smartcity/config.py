@@ -250,6 +250,16 @@ class Settings(BaseSettings):
         description="How often reports fade, stale sensors stop counting, the tide alert is "
         "checked and the flood forecast's segment depths are published.",
     )
+    flood_calibration_interval_h: float = Field(
+        24.0,
+        ge=0,
+        description="How often each sensor-equipped flood point's rain and tide response is "
+        "refitted to its own recent readings (0: never; the demo turns it off because its "
+        "simulated storms run faster than real time).",
+    )
+    flood_calibration_days: float = Field(
+        30.0, gt=0, description="Days of sensor readings each calibration fits."
+    )
     traffic_jam_min_length_m: float = Field(
         300.0,
         gt=0,

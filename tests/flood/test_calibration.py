@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 
 from smartcity.core.db import Database
 from smartcity.flood import forecast as model
-from smartcity.flood import simulator
+from smartcity.flood import simulator, tasks
 from smartcity.flood.models import FloodPoint
-from smartcity.flood.service import flood
 
 TRUTH = model.Response(gain=1.6, capacity=16.0, tau_h=2.0, tide_gain=0.0)
 
@@ -48,8 +47,8 @@ def test_a_point_learns_its_drains_from_three_storms(
                 depths={point["id"]: round(float(depth[i]), 1)},
                 at=start + timedelta(days=day) + step * i,
             )  # fmt: skip
+    fitted = tasks.calibrate(database, now=now + step, days=len(storms) + 1)  # the daily job
     with database.session() as session:
-        fitted = flood.calibrate(session, now=now + step, days=len(storms) + 1)
         stored = session.get(FloodPoint, point["id"])
         assert stored is not None
         assert stored.response == fitted["Nguyễn Hữu Cảnh"]

@@ -139,16 +139,18 @@ def evaluate(
 
 @flood_app.command("calibrate")
 def calibrate(
-    days: Annotated[float, typer.Option(min=1, help="Days of sensor history to fit.")] = 30.0,
+    days: Annotated[
+        float | None,
+        typer.Option(min=1, help="Days of sensor history to fit (default: the setting)."),
+    ] = None,
 ) -> None:
     """Fit each sensor-equipped flood point's rain and tide response to its own readings
-    (run it nightly; points without a flood in the period keep their parameters)."""
-    from smartcity.core.clock import utcnow
+    now (the server also does it daily, SMARTCITY_FLOOD_CALIBRATION_INTERVAL_H; points
+    without a flood in the period keep their parameters)."""
     from smartcity.core.db import get_database
-    from smartcity.flood.service import flood
+    from smartcity.flood.tasks import calibrate as run_calibration
 
-    with get_database().session() as session:
-        fitted = flood.calibrate(session, now=utcnow(), days=days)
+    fitted = run_calibration(get_database(), days=days)
     for name, response in fitted.items():
         console.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in response.items()))
     console.print(f"[green]{len(fitted)} flood points calibrated[/green]")

@@ -70,6 +70,20 @@ def refresh(database: Database, *, now: datetime | None = None) -> None:
         flood.forecast(session, now=now, publish=True)
 
 
+def calibrate(
+    database: Database, *, now: datetime | None = None, days: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Refit the sensor-equipped points to their own last ``days`` of readings (settings by
+    default; one transaction); returns the fitted parameters by point name."""
+    from smartcity.config import get_settings
+
+    days = days if days is not None else get_settings().flood_calibration_days
+    with database.session() as session:
+        fitted = flood.calibrate(session, now=now or utcnow(), days=days)
+    log.info("flood calibration: %d points refitted to %g days of readings", len(fitted), days)
+    return fitted
+
+
 def tick() -> None:
     """One refresh now (``smartcity flood tick``)."""
     refresh(get_database())
