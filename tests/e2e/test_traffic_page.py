@@ -161,6 +161,10 @@ def test_four_tabs_at_phone_width_and_a_jam_alert_on_a_saved_route(
         # keyboard: arrows move between tabs
         page.get_by_role("tab", name="Phản ánh").press("ArrowLeft")
         assert page.get_by_role("tab", name="Camera").get_attribute("aria-selected") == "true"
+        # a link to a tab (as a notification opens /traffic#alerts) selects it in place
+        page.evaluate("() => { window.location.hash = '#alerts'; }")
+        page.wait_for_function("() => document.querySelector('[data-tab=alerts]')"
+                               ".getAttribute('aria-selected') === 'true'")  # fmt: skip
 
         # --- back on the map, at street zoom: the jam in red, its alert marker
         page.get_by_role("tab", name="Bản đồ").click()

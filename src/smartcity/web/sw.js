@@ -104,7 +104,12 @@ self.addEventListener("notificationclick", function (event) {
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
       for (var i = 0; i < windows.length; i += 1) {
         if (new URL(windows[i].url).pathname === target.pathname && "focus" in windows[i]) {
-          return windows[i].focus();
+          // same page: focus it and move it to the notification's tab (a fragment navigation,
+          // no reload); a window this worker does not control just gets the focus
+          return windows[i].focus().then(function (client) {
+            if (client.url === target.href) return client;
+            return client.navigate(target.href).catch(function () { return client; });
+          });
         }
       }
       return self.clients.openWindow(target.href);

@@ -675,8 +675,15 @@
 
   // ---------------------------------------------------------------- start
 
-  var wanted = (window.location.hash || "#map").slice(1);
-  var first = tabs.filter(function (tab) { return tab.dataset.tab === wanted; })[0] || tabs[0];
-  select(first, false);
+  function tabOfHash() {
+    var wanted = (window.location.hash || "#map").slice(1);
+    return tabs.filter(function (tab) { return tab.dataset.tab === wanted; })[0];
+  }
+  // a link to a tab, or a notification opening /traffic#alerts in this window
+  window.addEventListener("hashchange", function () {
+    var tab = tabOfHash();
+    if (tab) select(tab, false);
+  });
+  select(tabOfHash() || tabs[0], false);
   connect();
 })();
