@@ -385,3 +385,28 @@ class TestHistory:
         # too little evidence: no pull
         assert fit_weight(now[:50], typical[:50], reverting[:50], free[:50], t0[:50],
                           segment[:50]) == 0.0  # fmt: skip
+
+
+def test_los_labels_are_read_on_the_utc_clock_of_the_reports(tmp_path: Path) -> None:
+    """A label for 2020-08-03 period_0_00 is Monday 07:00 in the city (the morning rush), and
+    one for period_23_30 of a Sunday is the next Monday 06:30 — not midnight."""
+    (tmp_path / "hcmc_2020_observed_segments.csv").write_text(
+        "segment_id,s_node_id,e_node_id,max_velocity,long_snode,lat_snode,long_enode,lat_enode\n"
+        "33,1,2,40,106.70,10.78,106.71,10.78\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "hcmc_2020_segment_velocity_reports.csv").write_text(
+        "_id,updated_at,segment_id,velocity\n1,2020-08-03T00:05:00Z,33,20\n", encoding="utf-8"
+    )
+    (tmp_path / "hcmc_2020_segment_los.csv").write_text(
+        "_id,segment_id,date,weekday,period,LOS\n"
+        "1,33,2020-08-03,0,period_0_00,D\n"
+        "2,33,2020-08-02,6,period_23_30,C\n",
+        encoding="utf-8",
+    )
+    history = load_history(tmp_path)
+    assert history.label_weekday.tolist() == [0, 0]
+    assert history.label_slot.tolist() == [14, 13]  # 07:00 and 06:30
+    # the report at 00:05 UTC lands in the same local half-hour as the first label
+    weekday, slot = traffic_service_module.slot_of(float(history.report_time[0]))
+    assert (weekday, slot) == (0, 14)

@@ -37,6 +37,12 @@ IntArray = npt.NDArray[np.int64]
 
 #: Speed / free-flow ratio standing for each LOS label (middle of the HCM 2010 band).
 LOS_RATIO = {"A": 0.92, "B": 0.76, "C": 0.58, "D": 0.45, "E": 0.35, "F": 0.2}
+
+#: The clock of the LOS labels' date and half-hour period.  Not stated by the source, but they
+#: are UTC like the speed reports' timestamps: both have almost nothing from 16:30 to 22:30,
+#: which is the night in Ho Chi Minh City (23:30–05:30 local), and both peak at 00:00–00:30,
+#: the morning rush (07:00 local).
+LOS_PERIOD_TZ = UTC
 #: Weight (in reports) of the prior scale 1.0 when estimating a segment's scale.
 SHRINK = 5.0
 HORIZONS_MIN = (30, 60)
@@ -110,9 +116,13 @@ def load_history(folder: Path) -> History:
             if row is None or r["LOS"] not in LOS_RATIO:
                 continue
             _, hour, minute = r["period"].split("_")
+            moment = datetime.fromisoformat(r["date"]).replace(
+                hour=int(hour), minute=int(minute), tzinfo=LOS_PERIOD_TZ
+            )
+            local = moment.astimezone(VN_TZ)
             lab_seg.append(row)
-            lab_w.append(int(r["weekday"]))
-            lab_k.append(int(hour) * 2 + (1 if minute == "30" else 0))
+            lab_w.append(local.weekday())
+            lab_k.append(local.hour * 2 + local.minute // 30)
             lab_r.append(LOS_RATIO[r["LOS"]])
             lab_d.append(r["date"])
     return History(
