@@ -311,8 +311,24 @@ def audit_verify() -> None:
     raise typer.Exit(code=1)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The console entry point: a command run against a database that was never migrated
+    says what to do instead of showing a traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        app()
+    except (OperationalError, ProgrammingError):
+        from smartcity.core.db import get_database
+        from smartcity.core.migrate import is_current
+
+        if is_current(get_database()):
+            raise
+        console.print(
+            "[red]Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật — the database is not migrated."
+            "[/red] Run [bold]smartcity db upgrade[/bold] first (the demo does it by itself)."
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
