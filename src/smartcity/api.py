@@ -122,16 +122,17 @@ def start_background(database: Database) -> Callable[[], None]:
     settings = get_settings()
     traffic_background.start(database)
     outbox_worker.start(database)
+    cleaner = Periodic("housekeeping", housekeeping, interval_s=3600.0)
     jobs = [
         Periodic("flood-refresh", flood_refresh, interval_s=settings.flood_refresh_interval_s),
-        Periodic("housekeeping", housekeeping, interval_s=3600.0),
+        cleaner,
     ]
     if settings.flood_calibration_interval_h > 0:
         interval_s = settings.flood_calibration_interval_h * 3600.0
         jobs.append(Periodic("flood-calibration", flood_calibrate, interval_s=interval_s))
     for job in jobs:
         job.start(database)
-    jobs[1].wake()  # housekeeping once at start, then hourly
+    cleaner.wake()  # once at start, then hourly
 
     def stop() -> None:
         traffic_background.stop()

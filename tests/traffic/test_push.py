@@ -312,22 +312,29 @@ class TestDelivery:
         with database.session() as session:
             jam = next(a for a in alerts.detect_jams(session) if set(a.segments) & mine)
             alert = AlertOut.model_validate(jam)
-        # places east of the jam's easternmost point: 270 m away with a 300 m radius (hit,
-        # with its box only just overlapping the jam's), and 3 km away (not)
+        # places with a 300 m radius beyond the jam's easternmost and northernmost points:
+        # 270 m east and 298 m north (hit, their boxes only just overlapping the jam's), and
+        # 3 km east (not)
         with database.session() as session:
             graph = traffic.state(session).index.graph
             vertices = [v for s in alert.segments for v in graph.segment_geometry(s).tolist()]
         east_lon, east_lat = max(vertices)
-        metres_per_degree_lon = 111_320 * math.cos(math.radians(east_lat))
+        north_lon, north_lat = max(vertices, key=lambda v: v[1])
+        lon_m = 111_320 * math.cos(math.radians(10.78))  # the local metres matching uses
+        lat_m = 110_574
+        places = {
+            "Gần": (east_lon + 270 / lon_m, east_lat),
+            "Sát": (north_lon, north_lat + 298 / lat_m),
+            "Xa": (east_lon + 3000 / lon_m, east_lat),
+        }
         owners: dict[str, int] = {}
-        for name, offset_m, radius_m in (("Gần", 270.0, 300.0), ("Xa", 3000.0, 300.0)):
-            lon = east_lon + offset_m / metres_per_degree_lon
+        for name, (lon, lat) in places.items():
             token = name.encode().hex().ljust(40, "0")
             headers = {"X-Subscriber-Token": token}
             saved = client.post(
                 "/api/v1/traffic/subscriptions",
-                json={"name": name, "kind": "place", "coordinates": [[lon, east_lat]],
-                      "radius_m": radius_m},
+                json={"name": name, "kind": "place", "coordinates": [[lon, lat]],
+                      "radius_m": 300},
                 headers=headers,
             )  # fmt: skip
             assert saved.status_code == 201, saved.text
@@ -336,12 +343,12 @@ class TestDelivery:
         box = (alert.min_lon, alert.min_lat, alert.max_lon, alert.max_lat)
         with database.session() as session:
             read = {p.id for p in repository.saved_places_of_push_owners(session, box)}
-            assert read & set(owners.values()) == {owners["Gần"]}
+            assert read & set(owners.values()) == {owners["Gần"], owners["Sát"]}
             queued = push.on_alert_changed(session, alert.model_dump(mode="json"))
             queued_for = select(PushDelivery).where(PushDelivery.alert_id == alert.id)
             names = [d.payload["places"] for d in session.scalars(queued_for)]
-        assert queued == 1
-        assert names == [["Gần"]]
+        assert queued == 2
+        assert sorted(names) == [["Gần"], ["Sát"]]
 
 
 def test_b64url_round_trip() -> None:

@@ -496,8 +496,10 @@ class AlertService:
 
 def reach_box(kind: str, shape: Sequence[Sequence[float]], radius_m: float) -> Box:
     """The box outside which no alert can hit a saved place or route: the points of its
-    shape (for a route, its line and its segments) grown by its reach, as in `matching`."""
-    return box_of(shape, grown_by_m=_reach_m(kind, radius_m))
+    shape (for a route, its line and its segments) grown by its reach, as in `matching`.
+    `matching` measures in the local metres of `to_local_metres`, whose degree of latitude is
+    0.7 % shorter than the one here, so the box grows 1 % (and a metre) more."""
+    return box_of(shape, grown_by_m=_reach_m(kind, radius_m) * 1.01 + 1.0)
 
 
 def _reach_m(kind: str, radius_m: float) -> float:
