@@ -30,6 +30,11 @@ def to_local_metres(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nd
     return lon * _M_PER_DEG_LON, lat * _M_PER_DEG_LAT
 
 
+def from_local_metres(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Back from :func:`to_local_metres` to lon/lat."""
+    return x / _M_PER_DEG_LON, y / _M_PER_DEG_LAT
+
+
 #: The smallest zoom at which a road class is drawn (major roads first).
 CLASS_MIN_ZOOM: dict[str, int] = {
     "motorway": 0,

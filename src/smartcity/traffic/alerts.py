@@ -40,9 +40,9 @@ from sqlalchemy.orm import Session
 from smartcity.config import get_settings
 from smartcity.core.clock import to_local, utcnow
 from smartcity.core.events import publish_after_commit
-from smartcity.core.geo import Box, box_around, box_of
+from smartcity.core.geo import Box, box_around
 from smartcity.core.i18n import N_
-from smartcity.roads.index import NetworkIndex, to_local_metres
+from smartcity.roads.index import NetworkIndex, from_local_metres, to_local_metres
 from smartcity.traffic.errors import SubscriptionNotFound, SubscriptionRejected
 from smartcity.traffic.live import congestion_level
 from smartcity.traffic.models import AlertSubscription, Incident, TrafficAlert
@@ -496,10 +496,14 @@ class AlertService:
 
 def reach_box(kind: str, shape: Sequence[Sequence[float]], radius_m: float) -> Box:
     """The box outside which no alert can hit a saved place or route: the points of its
-    shape (for a route, its line and its segments) grown by its reach, as in `matching`.
-    `matching` measures in the local metres of `to_local_metres`, whose degree of latitude is
-    0.7 % shorter than the one here, so the box grows 1 % (and a metre) more."""
-    return box_of(shape, grown_by_m=_reach_m(kind, radius_m) * 1.01 + 1.0)
+    shape (for a route, its line and its segments) grown by its reach, in the local metres
+    `matching` measures in."""
+    x, y = to_local_metres(np.array([p[0] for p in shape]), np.array([p[1] for p in shape]))
+    reach = _reach_m(kind, radius_m)
+    (west, east), (south, north) = from_local_metres(
+        np.array([x.min() - reach, x.max() + reach]), np.array([y.min() - reach, y.max() + reach])
+    )
+    return (float(west), float(south), float(east), float(north))
 
 
 def _reach_m(kind: str, radius_m: float) -> float:
